@@ -1,0 +1,135 @@
+"""ゲートキーパー養成 e-ラーニング: the Flask application factory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from training import errors, security
+from training.config import DEFAULT_SECRET, load_settings
+from training.content.contacts import load_help_contacts
+from training.database import check_connection, configure_sqlite, engine_options
+from training.extensions import csrf, db, limiter, login_manager, migrate
+from training.audit import AUDIT_LABELS
+from training.dates import format_date, format_datetime
+from training.models import AUDIENCES, ROLES, User
+from training.navigation import items_for
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start with this configuration; the message is one line."""
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the app: defaults, then environment, then ``test_config``."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_settings(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    relaxed = bool(app.config.get("TESTING") or app.debug)
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        # Plain-http local runs and the test client cannot send Secure cookies.
+        app.config["SESSION_COOKIE_SECURE"] = not relaxed
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    if not relaxed and app.config["SECRET_KEY"] in (DEFAULT_SECRET, "", None):
+        raise ConfigurationError(
+            "SECRET_KEY が設定されていません。環境変数 SECRET_KEY にランダムな値を設定してください"
+            "（例: python -c 'import secrets; print(secrets.token_hex(32))'）。"
+        )
+
+    _init_database(app)
+    _init_auth(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    app.extensions["help_contacts"] = load_help_contacts(
+        Path(app.config["CONTENT_ROOT"]) / "modules" / "help_contacts.yaml"
+    )
+
+    from training.admin.routes import bp as admin_bp
+    from training.auth.routes import bp as auth_bp
+    from training.main.routes import bp as main_bp
+
+    for blueprint in (auth_bp, main_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+    errors.register(app)
+    security.register(app)
+
+    @app.context_processor
+    def _layout_context():
+        endpoints = set(app.view_functions)
+        return {
+            "nav_items": items_for(current_user, endpoints),
+            "help_contacts": app.extensions["help_contacts"],
+            "organisation_name": app.config["ORGANISATION_NAME"],
+            "roles_labels": ROLES,
+            "audience_labels": AUDIENCES,
+            "audit_labels": AUDIT_LABELS,
+        }
+
+    app.add_template_filter(format_datetime, "datetime_ja")
+    app.add_template_filter(format_date, "date_ja")
+
+    @app.before_request
+    def _require_password_change():
+        """A user with a temporary password may only change it (or sign out, or get help)."""
+        allowed = {"auth.change_password", "auth.logout", "main.help_now", "static"}
+        if (current_user.is_authenticated and current_user.must_change_password
+                and request.endpoint not in allowed):
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    from training.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///") and ":memory:" not in uri:
+        Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    options = engine_options(uri, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    options.update(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True,
+                     render_as_batch=True)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        if not app.config.get("SKIP_DATABASE_CHECK"):
+            check_connection(db.engine, uri)
+
+
+def _init_auth(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "このページを見るにはログインしてください。"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load_user(session_id: str):
+        """Sessions name the user and their session token; a rotated token ends them."""
+        user_id, _, token = session_id.partition(":")
+        if not user_id.isdigit() or not token:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return user

@@ -1,0 +1,57 @@
+"""Administrator forms for users."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from training.models import AUDIENCES, ROLES
+
+LOGIN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]*$"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes (one per choice), accessible as a fieldset."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _audience_choices():
+    return [("", "（なし）")] + list(AUDIENCES.items())
+
+
+class UserProfileFields(FlaskForm):
+    display_name = StringField("氏名", validators=[DataRequired("氏名を入力してください。"), Length(max=100)])
+    name_kana = StringField("ふりがな", validators=[Optional(), Length(max=100)])
+    email = StringField("メールアドレス（任意）",
+                        validators=[Optional(), Email("メールアドレスの形式が正しくありません。"), Length(max=254)])
+    roles = MultiCheckboxField("役割", choices=list(ROLES.items()),
+                               validators=[DataRequired("役割を1つ以上選んでください。")])
+    audience = SelectField("受講区分", choices=_audience_choices(), validate_choice=True)
+    department = StringField("所属", validators=[Optional(), Length(max=100)])
+    employee_no = StringField("職員番号", validators=[Optional(), Length(max=32)])
+
+
+class UserCreateForm(UserProfileFields):
+    login_id = StringField(
+        "ログインID",
+        validators=[DataRequired("ログインIDを入力してください。"), Length(max=64),
+                    Regexp(LOGIN_ID_PATTERN, message="ログインIDは半角英数字と . _ @ - で入力してください。")],
+    )
+    password = PasswordField("初期パスワード（10文字以上。初回ログイン時に変更を求めます）",
+                             validators=[DataRequired("初期パスワードを入力してください。")])
+
+
+class UserEditForm(UserProfileFields):
+    pass
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField("新しい仮パスワード（10文字以上）",
+                             validators=[DataRequired("仮パスワードを入力してください。")])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a button that carries the CSRF token."""

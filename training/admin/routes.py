@@ -1,0 +1,144 @@
+"""Administrator pages: users, roles, deactivation, audit log, contact checks."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from training.admin import users as user_admin
+from training.admin.forms import ConfirmForm, PasswordResetForm, UserCreateForm, UserEditForm
+from training.auth import accounts
+from training.auth.access import roles_required
+from training.extensions import db
+from training.models import User
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _load_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users")
+@roles_required("admin")
+def users():
+    """List and search users."""
+    query = request.args.get("q", "")
+    page = request.args.get("page", 1, type=int)
+    pagination = user_admin.search_users(query, page=page)
+    return render_template("admin/users.html", pagination=pagination, query=query)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def create_user():
+    """Create a user with roles, audience and department."""
+    form = UserCreateForm()
+    if request.method == "GET":
+        form.roles.data = ["trainee"]
+    if form.validate_on_submit():
+        data = accounts.NewUser(
+            login_id=form.login_id.data, display_name=form.display_name.data,
+            password=form.password.data, roles=tuple(form.roles.data),
+            audience=form.audience.data or None, department=form.department.data,
+            employee_no=(form.employee_no.data or "").strip() or None, email=form.email.data,
+            name_kana=form.name_kana.data, must_change_password=True,
+        )
+        try:
+            user = accounts.create_user(data)
+        except accounts.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"利用者「{user.display_name}」を作成しました。初回ログイン時にパスワード変更を求めます。", "info")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/user_new.html", form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_user(user_id: int):
+    """Edit a user's profile and roles."""
+    user = _load_user(user_id)
+    form = UserEditForm(obj=user)
+    if request.method == "GET":
+        form.roles.data = sorted(user.roles)
+        form.audience.data = user.audience or ""
+    if form.validate_on_submit():
+        roles = set(form.roles.data)
+        if user.id == current_user.id and "admin" not in roles:
+            flash("自分自身の管理者権限は外せません（ほかの管理者に依頼してください）。", "error")
+        else:
+            try:
+                changed = user_admin.update_profile(
+                    user, display_name=form.display_name.data, name_kana=form.name_kana.data,
+                    email=form.email.data, audience=form.audience.data,
+                    department=form.department.data, employee_no=form.employee_no.data,
+                )
+                roles_changed = accounts.update_roles(user, roles)
+            except accounts.AccountError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+            else:
+                db.session.commit()
+                flash("変更を保存しました。" if (changed or roles_changed) else "変更はありませんでした。", "info")
+                return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/user_edit.html", user=user, form=form,
+                           reset_form=PasswordResetForm(), confirm_form=ConfirmForm())
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@roles_required("admin")
+def set_active(user_id: int):
+    """Deactivate (ends the user's sessions at once) or reactivate."""
+    user = _load_user(user_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    activate = request.form.get("active") == "1"
+    if user.id == current_user.id and not activate:
+        flash("自分自身は無効にできません。", "error")
+    elif accounts.set_active(user, activate):
+        db.session.commit()
+        flash("利用者を有効にしました。" if activate else "利用者を無効にしました。ログイン中のセッションも終了しました。", "info")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@roles_required("admin")
+def reset_password(user_id: int):
+    """Set a temporary password; the user must change it at the next sign-in."""
+    user = _load_user(user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password_by_admin(user, form.password.data)
+        except accounts.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash("仮パスワードを設定しました。次回ログイン時に変更を求めます。", "info")
+    else:
+        flash("仮パスワードを入力してください。", "error")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.route("/audit")
+@roles_required("admin")
+def audit_log():
+    """The newest audit entries, filterable by action prefix."""
+    action = request.args.get("action", "")
+    return render_template("admin/audit.html", rows=user_admin.recent_audit(action=action), action=action)
+
+
+@bp.route("/contacts")
+@roles_required("admin")
+def contacts():
+    """Help-now contacts with their verification dates; stale ones are flagged."""
+    today = dt.date.today()
+    help_contacts = current_app.extensions["help_contacts"]
+    return render_template("admin/contacts.html", help_contacts=help_contacts, today=today)

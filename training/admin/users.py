@@ -1,0 +1,63 @@
+"""User administration as plain functions (the routes only parse and render)."""
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+
+from training import audit
+from training.auth import accounts
+from training.extensions import db
+from training.models import AuditEntry, User
+
+
+def search_users(query: str = "", *, page: int = 1, per_page: int = 50):
+    """Users matching ``query`` in login id, name, kana, department or employee number."""
+    stmt = select(User).order_by(User.login_id)
+    if query:
+        like = f"%{query.strip().lower()}%"
+        stmt = stmt.where(or_(
+            func.lower(User.login_id).like(like),
+            func.lower(User.display_name).like(like),
+            func.lower(User.name_kana).like(like),
+            func.lower(User.department).like(like),
+            User.employee_no.like(like),
+        ))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def update_profile(user: User, *, display_name: str, name_kana: str | None, email: str | None,
+                   audience: str | None, department: str | None, employee_no: str | None) -> list[str]:
+    """Apply profile fields, audit what changed; return the changed field names.
+
+    Raises AccountError when the employee number belongs to someone else.
+    """
+    employee_no = (employee_no or "").strip() or None
+    if employee_no and db.session.scalar(
+        select(User.id).where(User.employee_no == employee_no, User.id != user.id)
+    ):
+        raise accounts.AccountError(f"職員番号「{employee_no}」は既に別の利用者に登録されています。")
+    values = {
+        "display_name": display_name.strip(),
+        "name_kana": (name_kana or "").strip() or None,
+        "email": (email or "").strip() or None,
+        "audience": audience or None,
+        "department": (department or "").strip() or None,
+        "employee_no": employee_no,
+    }
+    changed = {}
+    for field, value in values.items():
+        before = getattr(user, field)
+        if before != value:
+            changed[field] = {"before": before, "after": value}
+            setattr(user, field, value)
+    if changed:
+        audit.record("user.update", target_type="user", target_id=user.id, changes=changed)
+    return sorted(changed)
+
+
+def recent_audit(limit: int = 200, *, action: str = "") -> list[tuple[AuditEntry, User | None]]:
+    """The newest audit entries with their actors, newest first (one query)."""
+    stmt = (select(AuditEntry, User).outerjoin(User, User.id == AuditEntry.actor_id)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))
+    if action:
+        stmt = stmt.where(AuditEntry.action.like(f"{action}%"))
+    return list(db.session.execute(stmt).tuples())

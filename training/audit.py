@@ -1,0 +1,52 @@
+"""Writing audit log entries. One function, called wherever something must be audited."""
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from training.extensions import db
+from training.models import AuditEntry
+
+#: Japanese labels for the audit log page.
+AUDIT_LABELS = {
+    "login.success": "ログイン成功",
+    "login.failure": "ログイン失敗",
+    "user.create": "利用者の作成",
+    "user.update": "登録情報の変更",
+    "user.roles_change": "役割の変更",
+    "user.deactivate": "利用者の無効化",
+    "user.reactivate": "利用者の再有効化",
+    "user.password_change": "パスワード変更",
+    "user.password_reset": "仮パスワードの設定",
+}
+
+
+def client_address() -> str | None:
+    """The client's address (after ProxyFix, when configured behind a proxy)."""
+    return request.remote_addr if has_request_context() else None
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    target_type: str | None = None,
+    target_id: object | None = None,
+    **detail,
+) -> AuditEntry:
+    """Add an audit entry to the current transaction (the caller commits).
+
+    ``actor`` defaults to the signed-in user; anonymous events have none.
+    """
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        ip_address=client_address(),
+        detail=detail,
+    )
+    db.session.add(entry)
+    return entry

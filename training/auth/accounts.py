@@ -1,0 +1,165 @@
+"""Account operations as plain functions: create, authenticate, change password, roles."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from training import audit
+from training.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from training.extensions import db
+from training.models import AUDIENCES, ROLES, User, utcnow
+
+# A hash of a random password, checked when the login id is unknown so that the response
+# time does not reveal which login ids exist.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+class AccountError(ValueError):
+    """A Japanese message explaining why an account operation was refused."""
+
+
+@dataclass(frozen=True)
+class NewUser:
+    login_id: str
+    display_name: str
+    password: str
+    roles: tuple[str, ...] = ("trainee",)
+    audience: str | None = None
+    department: str | None = None
+    employee_no: str | None = None
+    email: str | None = None
+    name_kana: str | None = None
+    must_change_password: bool = False
+
+
+def find_by_login_id(login_id: str) -> User | None:
+    """Case-insensitive lookup of a login id."""
+    return db.session.scalar(select(User).where(func.lower(User.login_id) == login_id.strip().lower()))
+
+
+def validate_new_user(data: NewUser) -> list[str]:
+    """Every problem with ``data`` as Japanese messages (empty when it can be created)."""
+    problems = []
+    if not data.login_id.strip():
+        problems.append("ログインIDを入力してください。")
+    elif find_by_login_id(data.login_id):
+        problems.append(f"ログインID「{data.login_id}」は既に使われています。")
+    if not data.display_name.strip():
+        problems.append("氏名を入力してください。")
+    if not data.roles:
+        problems.append("役割を1つ以上選んでください。")
+    unknown = set(data.roles) - ROLES.keys()
+    if unknown:
+        problems.append(f"不明な役割です: {', '.join(sorted(unknown))}")
+    if data.audience and data.audience not in AUDIENCES:
+        problems.append(f"不明な受講区分です: {data.audience}")
+    if data.employee_no and db.session.scalar(select(User.id).where(User.employee_no == data.employee_no)):
+        problems.append(f"職員番号「{data.employee_no}」は既に登録されています。")
+    problem = password_problem(data.password, login_id=data.login_id)
+    if problem:
+        problems.append(problem)
+    return problems
+
+
+def create_user(data: NewUser) -> User:
+    """Create a user (the caller commits). Raises AccountError listing every problem."""
+    problems = validate_new_user(data)
+    if problems:
+        raise AccountError(" ".join(problems))
+    user = User(
+        login_id=data.login_id.strip(),
+        display_name=data.display_name.strip(),
+        name_kana=(data.name_kana or None),
+        email=(data.email or None),
+        password_hash=hash_password(data.password),
+        audience=data.audience or None,
+        department=(data.department or None),
+        employee_no=(data.employee_no or None),
+        must_change_password=data.must_change_password,
+    )
+    user.set_roles(set(data.roles))
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", target_type="user", target_id=user.id, login_id=user.login_id,
+                 roles=sorted(data.roles))
+    return user
+
+
+def authenticate(login_id: str, password: str) -> User | None:
+    """Return the active user with these credentials, auditing success and failure.
+
+    The caller commits. A wrong password, an unknown login id and a deactivated account all
+    look the same to the person trying.
+    """
+    user = find_by_login_id(login_id)
+    if user is None:
+        if "hash" not in _DUMMY_HASH:
+            _DUMMY_HASH["hash"] = hash_password("not-a-real-password-0")
+        verify_password(_DUMMY_HASH["hash"], password)
+        audit.record("login.failure", login_id=login_id[:64], reason="unknown_login_id")
+        return None
+    if not verify_password(user.password_hash, password):
+        audit.record("login.failure", target_type="user", target_id=user.id, login_id=user.login_id,
+                     reason="wrong_password")
+        return None
+    if not user.active:
+        audit.record("login.failure", target_type="user", target_id=user.id, login_id=user.login_id,
+                     reason="inactive")
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    audit.record("login.success", actor=user, target_type="user", target_id=user.id)
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a user's own password; other sessions of the user end. Raises AccountError."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("現在のパスワードが正しくありません。")
+    problem = password_problem(new, login_id=user.login_id)
+    if problem:
+        raise AccountError(problem)
+    if verify_password(user.password_hash, new):
+        raise AccountError("新しいパスワードは現在のものと違うものにしてください。")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.end_sessions()
+    audit.record("user.password_change", actor=user, target_type="user", target_id=user.id)
+
+
+def set_password_by_admin(user: User, new: str) -> None:
+    """An administrator sets a temporary password; the user must change it at next login."""
+    problem = password_problem(new, login_id=user.login_id)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = hash_password(new)
+    user.must_change_password = True
+    user.end_sessions()
+    audit.record("user.password_reset", target_type="user", target_id=user.id)
+
+
+def update_roles(user: User, roles: set[str]) -> bool:
+    """Set the roles of a user, auditing the change. Returns True if anything changed."""
+    before = user.roles
+    if before == roles:
+        return False
+    if not roles:
+        raise AccountError("役割を1つ以上選んでください。")
+    user.set_roles(roles)
+    audit.record("user.roles_change", target_type="user", target_id=user.id,
+                 before=sorted(before), after=sorted(roles))
+    return True
+
+
+def set_active(user: User, active: bool) -> bool:
+    """Deactivate (ending every session) or reactivate a user, audited."""
+    if user.active == active:
+        return False
+    user.active = active
+    if not active:
+        user.end_sessions()
+    audit.record("user.deactivate" if not active else "user.reactivate",
+                 target_type="user", target_id=user.id)
+    return True

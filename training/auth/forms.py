@@ -1,0 +1,24 @@
+"""Sign-in and password forms."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    login_id = StringField("ログインID", validators=[DataRequired("ログインIDを入力してください。"), Length(max=64)])
+    password = PasswordField("パスワード", validators=[DataRequired("パスワードを入力してください。"), Length(max=256)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField("現在のパスワード", validators=[DataRequired("現在のパスワードを入力してください。")])
+    new = PasswordField(
+        "新しいパスワード（10文字以上）",
+        validators=[DataRequired("新しいパスワードを入力してください。"), Length(max=256)],
+    )
+    confirm = PasswordField(
+        "新しいパスワード（確認）",
+        validators=[DataRequired("確認のためもう一度入力してください。"),
+                    EqualTo("new", "確認用のパスワードが一致しません。")],
+    )

@@ -1,0 +1,1 @@
+"""Course content: loaded from modules/ and quizzes/ once at start-up, immutable afterwards."""

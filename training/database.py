@@ -1,0 +1,73 @@
+"""Engine set-up for both databases, and the start-up connectivity check.
+
+SQLite is tuned for a web server: WAL (readers never block the writer), a busy timeout (a
+writer waits for another instead of failing at once), foreign keys on, and write
+transactions that begin with ``BEGIN IMMEDIATE`` so two writers queue up on the lock at the
+start instead of deadlocking when both try to upgrade a read lock ("database is locked").
+Requests that only read (GET, HEAD, OPTIONS) begin a deferred transaction so they never
+wait for a writer.
+"""
+from __future__ import annotations
+
+from flask import has_request_context, request
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The configured database cannot be reached; the message is one line for the operator."""
+
+
+def engine_options(database_uri: str, busy_timeout_ms: int) -> dict:
+    """SQLAlchemy engine options for the configured database."""
+    if database_uri.startswith("sqlite"):
+        return {
+            # Python's sqlite3 must not open transactions itself: we issue BEGIN ourselves.
+            "connect_args": {"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+        }
+    return {"pool_pre_ping": True}
+
+
+def _wants_immediate() -> bool:
+    """Begin IMMEDIATE unless this is a read-only HTTP request."""
+    return not (has_request_context() and request.method in READ_ONLY_METHODS)
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """Install the pragmas and the BEGIN strategy on a SQLite engine."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Take transaction control away from the driver so our BEGIN is the only one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_immediate() else "BEGIN")
+
+
+def describe_url(database_uri: str) -> str:
+    """The URL with its password hidden, for messages."""
+    return make_url(database_uri).render_as_string(hide_password=True)
+
+
+def check_connection(engine: Engine, database_uri: str) -> None:
+    """Open one connection or raise DatabaseUnavailable with a one-line reason."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+        first = reason[0] if reason else exc.__class__.__name__
+        raise DatabaseUnavailable(
+            f"データベースに接続できません: {describe_url(database_uri)} ({first})"
+        ) from None

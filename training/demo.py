@@ -1,0 +1,76 @@
+"""Demo data for `training demo`: an account per role and audience, and a class."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import select
+
+from training.auth.accounts import find_by_login_id
+from training.auth.passwords import hash_password
+from training.extensions import db
+from training.dates import fiscal_year_of
+from training.models import Cohort, CohortMember, CohortOwner, User
+
+#: login id, name, kana, roles, audience, department, employee number
+DEMO_ACCOUNTS = (
+    ("demo-admin", "管理 花子", "かんり はなこ", ("admin",), None, "情報政策課", "000101"),
+    ("demo-personnel", "人事 一郎", "じんじ いちろう", ("personnel",), None, "人材育成課", "000102"),
+    ("demo-instructor", "研修 律子", "けんしゅう りつこ", ("instructor", "trainee"), "counter_staff",
+     "保健予防課", "000103"),
+    ("demo-resident", "練馬 太郎", "ねりま たろう", ("trainee",), "residents", None, None),
+    ("demo-teacher", "石神井 恵", "しゃくじい めぐみ", ("trainee",), "teachers", "区立中学校", "000201"),
+    ("demo-counter", "光が丘 健", "ひかりがおか けん", ("trainee",), "counter_staff", "税務課", "000301"),
+    ("demo-counselor", "大泉 真理", "おおいずみ まり", ("trainee",), "counselors", "経済課", "000401"),
+    ("demo-student", "高校生デモ", "こうこうせい でも", ("trainee",), "high_school", None, None),
+)
+
+DEMO_CLASS_NAME = "窓口職員向けゲートキーパー研修（デモ）"
+
+
+def create_demo(password: str | None = None) -> tuple[str, list[tuple[str, str]]]:
+    """Create or refresh the demo accounts and class; return the password and logins.
+
+    Running it twice updates the same accounts (no duplicates).
+    """
+    password = password or secrets.token_urlsafe(9)
+    password_hash = hash_password(password)
+    logins = []
+    users = {}
+    for login_id, name, kana, roles, audience, department, employee_no in DEMO_ACCOUNTS:
+        user = find_by_login_id(login_id) or User(login_id=login_id)
+        user.display_name, user.name_kana = name, kana
+        user.audience, user.department, user.employee_no = audience, department, employee_no
+        user.password_hash = password_hash
+        user.active, user.must_change_password = True, False
+        user.set_roles(set(roles))
+        db.session.add(user)
+        users[login_id] = user
+        logins.append((login_id, "・".join(_role_labels(roles, audience))))
+    db.session.flush()
+
+    today = dt.date.today()
+    cohort = db.session.scalar(select(Cohort).where(Cohort.name == DEMO_CLASS_NAME))
+    if cohort is None:
+        cohort = Cohort(name=DEMO_CLASS_NAME, audience="counter_staff", fiscal_year=fiscal_year_of(today),
+                        starts_on=today, due_on=today + dt.timedelta(days=60))
+        db.session.add(cohort)
+        db.session.flush()
+    owner_ids = {o.user_id for o in cohort.owners}
+    if users["demo-instructor"].id not in owner_ids:
+        cohort.owners.append(CohortOwner(user_id=users["demo-instructor"].id))
+    member_ids = {m.user_id for m in cohort.members}
+    for login_id in ("demo-counter", "demo-instructor"):
+        if users[login_id].id not in member_ids:
+            cohort.members.append(CohortMember(user_id=users[login_id].id, via="demo"))
+    db.session.commit()
+    return password, logins
+
+
+def _role_labels(roles, audience) -> list[str]:
+    from training.models import AUDIENCES, ROLES
+
+    labels = [ROLES[r] for r in roles]
+    if audience:
+        labels.append(AUDIENCES[audience])
+    return labels

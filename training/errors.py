@@ -1,0 +1,59 @@
+"""Japanese error pages."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from training.dates import JST
+from training.extensions import db, limiter
+
+
+MESSAGES = {
+    400: ("リクエストを処理できませんでした", "入力内容を確認して、もう一度お試しください。"),
+    403: ("このページを表示する権限がありません", "必要な場合は、研修担当またはシステム管理者にお問い合わせください。"),
+    404: ("ページが見つかりません", "アドレスが正しいか確認してください。ページが移動または削除された可能性があります。"),
+    405: ("この操作はできません", "ページを開き直して、もう一度お試しください。"),
+    500: ("システムでエラーが発生しました", "しばらくしてからもう一度お試しください。入力中の内容は保存されていない場合があります。"),
+}
+
+
+def _render(code: int, title: str | None = None, message: str | None = None):
+    default_title, default_message = MESSAGES.get(code, MESSAGES[500])
+    return render_template("errors/error.html", code=code, title=title or default_title,
+                           message=message or default_message), code
+
+
+def retry_time_text() -> str:
+    """When the breached rate limit resets, as a Japanese clock time (JST)."""
+    limit = limiter.current_limit
+    if limit is None:
+        return "しばらく時間をおいて"
+    reset = dt.datetime.fromtimestamp(limit.reset_at, dt.timezone.utc).astimezone(JST)
+    return f"{reset:%H時%M分}以降に"
+
+
+def register(app: Flask) -> None:
+    """Install the handlers."""
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_error):
+        return _render(400, "フォームの有効期限が切れたか、不正な送信です",
+                       "ページを読み込み直してから、もう一度送信してください。")
+
+    @app.errorhandler(429)
+    def _too_many(_error):
+        body, code = _render(
+            429, "試行回数が上限に達しました",
+            f"安全のため、ログインを一時的に制限しています。{retry_time_text()}もう一度お試しください。",
+        )
+        return body, code
+
+    @app.errorhandler(500)
+    def _server_error(_error):
+        db.session.rollback()
+        return _render(500)
+
+    for code in (400, 403, 404, 405):
+        app.register_error_handler(code, lambda error, code=code: _render(code))

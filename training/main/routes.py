@@ -1,0 +1,29 @@
+"""Home and the public help page."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from training.auth.access import roles_required
+from training.extensions import db
+from training.models import Cohort, CohortMember
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@roles_required()
+def home():
+    """The signed-in user's start page: who they are and their classes."""
+    cohorts = db.session.scalars(
+        select(Cohort).join(CohortMember).where(CohortMember.user_id == current_user.id)
+        .order_by(Cohort.fiscal_year.desc(), Cohort.name)
+    ).all()
+    return render_template("main/home.html", cohorts=cohorts)
+
+
+@bp.route("/help")
+def help_now():
+    """いますぐ相談したい方へ: public, no sign-in, linked from every page."""
+    return render_template("main/help.html", help_contacts=current_app.extensions["help_contacts"])

@@ -1,0 +1,34 @@
+"""All models, importable from one place (Alembic's autogenerate needs them all loaded)."""
+from training.models.audit import AuditEntry
+from training.models.base import Base, UTCDateTime, utcnow
+from training.models.certificate import Certificate
+from training.models.cohort import Assignment, Cohort, CohortMember, CohortOwner
+from training.models.progress import (
+    CourseCompletion,
+    ModuleCompletion,
+    QuizAttempt,
+    SectionView,
+    SurveyResponse,
+)
+from training.models.user import AUDIENCES, ROLES, User, UserRole
+
+__all__ = [
+    "AUDIENCES",
+    "ROLES",
+    "Assignment",
+    "AuditEntry",
+    "Base",
+    "Certificate",
+    "Cohort",
+    "CohortMember",
+    "CohortOwner",
+    "CourseCompletion",
+    "ModuleCompletion",
+    "QuizAttempt",
+    "SectionView",
+    "SurveyResponse",
+    "UTCDateTime",
+    "User",
+    "UserRole",
+    "utcnow",
+]

@@ -1,0 +1,74 @@
+"""Classes (cohorts), their owners, members and assignments."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from training.models.base import Base, UTCDateTime, utcnow
+
+
+class Cohort(Base):
+    """A class of trainees of one audience in one fiscal year (年度)."""
+
+    __tablename__ = "cohort"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    audience: Mapped[str] = mapped_column(String(32))
+    fiscal_year: Mapped[int] = mapped_column(Integer, index=True)
+    join_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    join_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    owners: Mapped[list[CohortOwner]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
+    members: Mapped[list[CohortMember]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
+    assignments: Mapped[list[Assignment]] = relationship(back_populates="cohort", cascade="all, delete-orphan")
+
+
+class CohortOwner(Base):
+    """An instructor who manages a class."""
+
+    __tablename__ = "cohort_owner"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="owners")
+
+
+class CohortMember(Base):
+    """A trainee enrolled in a class; ``via`` is how (csv, join_code, admin, demo)."""
+
+    __tablename__ = "cohort_member"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    via: Mapped[str] = mapped_column(String(16), default="admin")
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="members")
+
+
+class Assignment(Base):
+    """A course (or a single module of it) assigned to a class with a due date."""
+
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("cohort_id", "course_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    module_id: Mapped[str | None] = mapped_column(String(64))
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    cohort: Mapped[Cohort] = relationship(back_populates="assignments")

@@ -1,0 +1,96 @@
+"""Learning records: section views, quiz attempts, completions and survey responses.
+
+Content is referenced by string ids (course, module, section, quiz); every graded or
+completed record keeps the content version (a hash) it was earned on, so later content
+changes never rewrite history.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from training.models.base import Base, JSONType, UTCDateTime, utcnow
+
+
+class SectionView(Base):
+    """A trainee has read a section of a module within a course."""
+
+    __tablename__ = "section_view"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "module_id", "section_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    module_id: Mapped[str] = mapped_column(String(64))
+    section_id: Mapped[str] = mapped_column(String(64))
+    viewed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class QuizAttempt(Base):
+    """One submitted quiz or scenario run, with the answers as given.
+
+    ``submission_token`` is issued with the form; a second submit of the same form finds the
+    existing attempt instead of recording another.
+    """
+
+    __tablename__ = "quiz_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    quiz_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # quiz | scenario
+    answers: Mapped[dict] = mapped_column(JSONType, default=dict)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    max_score: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_version: Mapped[str] = mapped_column(String(64))
+    submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ModuleCompletion(Base):
+    """A module finished within a course: all sections viewed and its quiz passed."""
+
+    __tablename__ = "module_completion"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    module_id: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int | None] = mapped_column(Integer)
+    content_version: Mapped[str] = mapped_column(String(64))
+    completed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CourseCompletion(Base):
+    """A course finished; never rewritten when content changes (content_version is kept)."""
+
+    __tablename__ = "course_completion"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64), index=True)
+    score: Mapped[int | None] = mapped_column(Integer)
+    content_version: Mapped[str] = mapped_column(String(64))
+    completed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class SurveyResponse(Base):
+    """Pre- or post-course survey answers of one trainee for one course."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "phase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    phase: Mapped[str] = mapped_column(String(8))  # pre | post
+    answers: Mapped[dict] = mapped_column(JSONType, default=dict)
+    content_version: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

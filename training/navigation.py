@@ -1,0 +1,29 @@
+"""Navigation per role: one list, filtered by the signed-in user's roles."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+    roles: frozenset[str] = frozenset()  # empty: every signed-in user
+
+
+#: In display order. Areas added by later issues append their entries here.
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("main.home", "ホーム"),
+    NavItem("admin.users", "利用者管理", frozenset({"admin"})),
+    NavItem("admin.audit_log", "監査ログ", frozenset({"admin"})),
+    NavItem("admin.contacts", "相談先の確認", frozenset({"admin"})),
+    NavItem("auth.change_password", "パスワード変更"),
+)
+
+
+def items_for(user, endpoints: set[str]) -> list[NavItem]:
+    """The items a user may see, limited to endpoints the app actually has."""
+    if not user.is_authenticated:
+        return []
+    return [item for item in NAV_ITEMS
+            if item.endpoint in endpoints and (not item.roles or user.has_role(*item.roles))]
