@@ -5,7 +5,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 
 from training.database import DatabaseUnavailable
@@ -35,13 +35,14 @@ def main() -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create the database or bring it to the newest schema (Alembic migrations)."""
     upgrade()
     click.echo("データベースを最新の状態にしました。")
 
 
-users_group = click.Group("users", help="利用者の管理")
+users_group = AppGroup("users", help="利用者の管理")
 
 
 @users_group.command("create")
@@ -70,6 +71,7 @@ def create_user_command(login_id, password, display_name, roles, audience, depar
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--password", help="デモアカウント共通のパスワード（省略時は生成して表示）")
 def demo_command(password):
     """Create the demo accounts (one per role and audience) and a demo class."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -18,8 +19,12 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _audience_choices():
-    return [("", "（なし）")] + list(AUDIENCES.items())
+def _choices(labels: dict[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def _audience_choices() -> list[SelectChoice]:
+    return [SelectChoice("", "（なし）")] + _choices(AUDIENCES)
 
 
 class UserProfileFields(FlaskForm):
@@ -27,7 +32,7 @@ class UserProfileFields(FlaskForm):
     name_kana = StringField("ふりがな", validators=[Optional(), Length(max=100)])
     email = StringField("メールアドレス（任意）",
                         validators=[Optional(), Email("メールアドレスの形式が正しくありません。"), Length(max=254)])
-    roles = MultiCheckboxField("役割", choices=list(ROLES.items()),
+    roles = MultiCheckboxField("役割", choices=_choices(ROLES),
                                validators=[DataRequired("役割を1つ以上選んでください。")])
     audience = SelectField("受講区分", choices=_audience_choices(), validate_choice=True)
     department = StringField("所属", validators=[Optional(), Length(max=100)])

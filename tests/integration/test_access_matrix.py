@@ -1,0 +1,83 @@
+"""Every route, every role: who may reach what.
+
+A new route without a row here fails ``test_every_route_is_in_the_matrix``.
+"""
+import pytest
+
+from tests.conftest import AuthActions
+
+PUBLIC = "public"          # anyone, signed in or not
+SIGNED_IN = "signed-in"    # any signed-in user, whatever their roles
+ROLES = ("trainee", "instructor", "personnel", "admin")
+
+#: (method, rule) -> who may use it
+MATRIX = {
+    ("GET", "/static/<path:filename>"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("GET", "/help"): PUBLIC,
+    ("POST", "/logout"): SIGNED_IN,
+    ("GET", "/"): SIGNED_IN,
+    ("GET", "/account/password"): SIGNED_IN,
+    ("POST", "/account/password"): SIGNED_IN,
+    ("GET", "/admin/users"): {"admin"},
+    ("GET", "/admin/users/new"): {"admin"},
+    ("POST", "/admin/users/new"): {"admin"},
+    ("GET", "/admin/users/<int:user_id>"): {"admin"},
+    ("POST", "/admin/users/<int:user_id>"): {"admin"},
+    ("POST", "/admin/users/<int:user_id>/active"): {"admin"},
+    ("POST", "/admin/users/<int:user_id>/password"): {"admin"},
+    ("GET", "/admin/audit"): {"admin"},
+    ("GET", "/admin/contacts"): {"admin"},
+}
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, rule.rule
+
+
+def test_every_route_is_in_the_matrix(app):
+    missing = sorted(set(_routes(app)) - MATRIX.keys())
+    assert missing == [], f"routes without an access rule: {missing}"
+    stale = sorted(MATRIX.keys() - set(_routes(app)))
+    assert stale == [], f"matrix rows for routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+def app_config(app_config):
+    # Access is checked before forms are read; CSRF is tested on its own elsewhere.
+    return dict(app_config, WTF_CSRF_ENABLED=False)
+
+
+def _url(rule: str, sample_user_id: int) -> str:
+    return (rule.replace("<path:filename>", "site.css")
+                .replace("<int:user_id>", str(sample_user_id)))
+
+
+@pytest.mark.parametrize("who", ("anonymous",) + ROLES)
+def test_access(app, create_user_factory, who):
+    sample_user_id, _ = create_user_factory("trainee")
+    client = app.test_client()
+    if who != "anonymous":
+        _uid, login_id = create_user_factory(who)
+        assert AuthActions(client).login(login_id).status_code == 302
+    failures = []
+    for (method, rule), allowed in sorted(MATRIX.items()):
+        if rule in ("/logout", "/login") and method == "POST":
+            continue  # would end or replace this client's session; covered in test_auth
+        response = client.open(_url(rule, sample_user_id), method=method, data={})
+        response.close()  # static files are streamed from an open file
+        to_login = response.status_code == 302 and "/login" in response.headers.get("Location", "")
+        if allowed == PUBLIC:
+            ok = response.status_code != 403 and not to_login
+        elif who == "anonymous":
+            ok = to_login
+        elif allowed == SIGNED_IN or who in allowed:
+            ok = response.status_code != 403 and not to_login
+        else:
+            ok = response.status_code == 403
+        if not ok:
+            failures.append((method, rule, response.status_code))
+    assert failures == [], f"{who}: unexpected responses {failures}"
