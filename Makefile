@@ -1,0 +1,79 @@
+# Two commands for a newcomer on Debian/Ubuntu:
+#   make run    install, create a SQLite database with the demo, serve http://127.0.0.1:5000
+#   make test   install (with test tools), run every test on SQLite, on PostgreSQL, in Chromium
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+# Debian packages: Japanese fonts for pages and certificates; the rest for the tests.
+APT_RUN := fonts-noto-cjk
+APT_TEST := $(APT_RUN) chromium postgresql poppler-utils
+PYTEST := $(BIN)/pytest -p no:cacheprovider
+
+.PHONY: help run test test-sqlite test-postgres test-browser install install-test system-run system-test clean
+
+help:
+	@echo "make run   - demo on http://$(HOST):$(PORT) (SQLite, demo accounts printed)"
+	@echo "make test  - every test: SQLite, PostgreSQL, browser"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test,redis]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+system-run:
+	@scripts/system-packages.sh $(APT_RUN)
+
+system-test:
+	@scripts/system-packages.sh $(APT_TEST)
+
+instance/secret_key:
+	@mkdir -p instance
+	@$(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@
+	@chmod 600 $@
+
+instance/demo_password:
+	@mkdir -p instance
+	@$(PYTHON) -c 'import secrets; print("demo-" + secrets.token_urlsafe(8))' > $@
+	@chmod 600 $@
+
+# A local demo over plain http on loopback: Secure cookies are switched off for it.
+run: system-run install instance/secret_key instance/demo_password
+	@export SESSION_COOKIE_SECURE=false; \
+	$(BIN)/training init-db && \
+	$(BIN)/training demo --password "$$(cat instance/demo_password)" && \
+	echo "==> http://$(HOST):$(PORT)/ （Ctrl+C で終了）" && \
+	exec $(BIN)/training run --host $(HOST) --port $(PORT)
+
+test: system-test install-test
+	$(MAKE) --no-print-directory test-sqlite test-postgres test-browser
+
+test-sqlite: install-test
+	@echo "==> tests on SQLite"
+	$(PYTEST) tests/unit tests/integration
+
+test-postgres: install-test
+	@echo "==> tests on PostgreSQL"
+	scripts/with-postgres.sh $(PYTEST) tests/unit tests/integration
+
+test-browser: install-test
+	@echo "==> browser tests (headless Chromium)"
+	$(PYTEST) tests/browser
+
+clean:
+	rm -rf $(VENV) test-artifacts .pytest_cache

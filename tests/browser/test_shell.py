@@ -1,0 +1,86 @@
+"""Each demo role signs in in Chromium and sees its navigation; screenshots are kept."""
+import pytest
+
+from tests.browser.conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+#: login id -> nav labels that must show, and labels that must not
+EXPECTED_NAV = {
+    "demo-admin": (["ホーム", "利用者管理", "監査ログ", "相談先の確認", "パスワード変更"], []),
+    "demo-personnel": (["ホーム", "パスワード変更"], ["利用者管理"]),
+    "demo-instructor": (["ホーム", "パスワード変更"], ["利用者管理"]),
+    "demo-resident": (["ホーム", "パスワード変更"], ["利用者管理", "監査ログ"]),
+    "demo-teacher": (["ホーム", "パスワード変更"], ["利用者管理"]),
+    "demo-counter": (["ホーム", "パスワード変更"], ["利用者管理"]),
+    "demo-counselor": (["ホーム", "パスワード変更"], ["利用者管理"]),
+    "demo-student": (["ホーム", "パスワード変更"], ["利用者管理"]),
+}
+
+
+@pytest.mark.parametrize("login_id", sorted(EXPECTED_NAV))
+def test_demo_role_signs_in_and_sees_its_navigation(page, live_server, screenshot, login_id):
+    sign_in(page, live_server, login_id)
+    assert page.url == f"{live_server}/"
+    nav = page.get_by_role("navigation", name="メインメニュー")
+    shown, hidden = EXPECTED_NAV[login_id]
+    for label in shown:
+        assert nav.get_by_role("link", name=label).is_visible(), label
+    for label in hidden:
+        assert nav.get_by_role("link", name=label).count() == 0, label
+    assert page.get_by_role("link", name="いますぐ相談したい方へ").is_visible()
+    assert page.locator("html").get_attribute("lang") == "ja"
+    screenshot(page, f"home-{login_id}")
+    page.get_by_role("button", name="ログアウト").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/login")
+
+
+def test_wrong_password_shows_generic_message(page, live_server, screenshot):
+    sign_in(page, live_server, "demo-counter", "wrong-password-1")
+    assert page.get_by_text("ログインIDまたはパスワードが正しくありません。").is_visible()
+    screenshot(page, "login-error")
+
+
+def test_skip_link_and_visible_focus(page, live_server):
+    page.goto(f"{live_server}/login")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused.strip() == "本文へ移動"
+    assert page.get_by_role("link", name="本文へ移動").is_visible()
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+
+
+def test_help_page_on_a_phone(phone_page, live_server, screenshot):
+    phone_page.goto(f"{live_server}/help")
+    assert phone_page.get_by_role("heading", name="いますぐ相談したい方へ", level=1).is_visible()
+    # Nothing overflows a 375 px screen sideways.
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone_page, "help-phone")
+
+
+def test_admin_pages_on_a_phone(phone_page, live_server, screenshot):
+    sign_in(phone_page, live_server, "demo-admin")
+    phone_page.goto(f"{live_server}/admin/users")
+    assert phone_page.get_by_role("heading", name="利用者管理").is_visible()
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone_page, "admin-users-phone")
+
+
+def test_admin_creates_user_in_the_browser(page, live_server, screenshot):
+    sign_in(page, live_server, "demo-admin")
+    page.goto(f"{live_server}/admin/users/new")
+    page.get_by_label("ログインID").fill("browser-user")
+    page.get_by_label("氏名").fill("ブラウザ 試験")
+    page.get_by_label("受講者").check()
+    page.get_by_label("受講区分").select_option("teachers")
+    page.get_by_label("所属").fill("区立第二中学校")
+    page.get_by_label("職員番号").fill("000777")
+    page.get_by_label("初期パスワード").fill("first-password-1")
+    screenshot(page, "admin-new-user")
+    page.get_by_role("button", name="作成する").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("利用者「ブラウザ 試験」を作成しました").is_visible()
