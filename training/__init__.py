@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from training import errors, security
 from training.config import DEFAULT_SECRET, load_settings
-from training.content.contacts import load_help_contacts
+from training.content import load_checked
 from training.database import check_connection, configure_sqlite, engine_options
 from training.extensions import csrf, db, limiter, login_manager, migrate
 from training.audit import AUDIT_LABELS
@@ -55,9 +55,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    app.extensions["help_contacts"] = load_help_contacts(
-        Path(app.config["CONTENT_ROOT"]) / "modules" / "help_contacts.yaml"
-    )
+    # Content is checked before anything is served: invalid content stops the start.
+    app.extensions["content"] = load_checked(app.config["CONTENT_ROOT"])
 
     from training.admin.routes import bp as admin_bp
     from training.auth.routes import bp as auth_bp
@@ -74,7 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         endpoints = set(app.view_functions)
         return {
             "nav_items": items_for(current_user, endpoints),
-            "help_contacts": app.extensions["help_contacts"],
+            "help_contacts": app.extensions["content"].contacts,
             "organisation_name": app.config["ORGANISATION_NAME"],
             "roles_labels": ROLES,
             "audience_labels": AUDIENCES,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -25,11 +26,11 @@ cli = FlaskGroup(create_app=_create_app, help="ゲートキーパー養成 e-ラ
 def main() -> None:
     """Console entry point: configuration problems are one line, not a traceback."""
     from training import ConfigurationError
-    from training.content.contacts import ContentError
+    from training.content import ContentInvalid
 
     try:
         cli.main(prog_name="training")
-    except (DatabaseUnavailable, ConfigurationError, ContentError) as exc:
+    except (DatabaseUnavailable, ConfigurationError, ContentInvalid) as exc:
         click.echo(f"エラー: {exc}", err=True)
         sys.exit(1)
 
@@ -82,6 +83,65 @@ def demo_command(password):
     for login_id, label in logins:
         click.echo(f"  {login_id:<16} {label}")
     click.echo(f"  パスワード: {password}")
+
+
+content_group = click.Group("content", help="コース内容（modules/・quizzes/）の確認と書き出し")
+
+
+def _default_content_root() -> str:
+    import os
+    from pathlib import Path
+
+    return os.environ.get("CONTENT_ROOT") or str(Path(__file__).resolve().parent.parent)
+
+
+@content_group.command("check")
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+def content_check_command(path):
+    """Check every content file; print file:line: key.path: message for each problem."""
+    from training.content import load_content
+
+    content, issues = load_content(Path(path or _default_content_root()))
+    if issues:
+        for issue in issues:
+            click.echo(str(issue))
+        click.echo(f"{len(issues)} 件の問題があります。", err=True)
+        sys.exit(1)
+    scenarios = sum(1 for q in content.quizzes if q.kind == "scenario")
+    click.echo(
+        f"問題はありません: コース {len(content.courses)}・モジュール {len(content.modules)}・"
+        f"確認クイズ {len(content.quizzes) - scenarios}・シナリオ {scenarios}・"
+        f"つなぎ先 {len(content.directory)}・相談先 {len(content.contacts.contacts)}"
+        f"（版 {content.version}）"
+    )
+
+
+@content_group.command("export")
+@click.option("--json", "as_json", is_flag=True, required=True, help="JSON で書き出す")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="書き出し先（省略時は標準出力）")
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+def content_export_command(as_json, output, path):
+    """Write the whole parsed content as JSON (see docs/content-authoring.md)."""
+    import json
+
+    from training.content import load_content
+    from training.content.export import to_json
+
+    content, issues = load_content(Path(path or _default_content_root()))
+    if issues:
+        for issue in issues:
+            click.echo(str(issue), err=True)
+        click.echo(f"{len(issues)} 件の問題があるため書き出せません。", err=True)
+        sys.exit(1)
+    text = json.dumps(to_json(content), ensure_ascii=False, indent=2)
+    if output:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+    else:
+        click.echo(text)
+
+
+# Content commands work without the app (which refuses to start on invalid content).
+cli.add_command(content_group)
 
 
 def register_commands(app: Flask) -> None:

@@ -22,7 +22,7 @@ def test_signed_in_pages_offer_help_now(client, login_as):
 
 def test_help_page_lists_contacts_with_source_and_date(app, client):
     html = client.get("/help").get_data(as_text=True)
-    contacts = app.extensions["help_contacts"].contacts
+    contacts = app.extensions["content"].contacts.contacts
     assert len(contacts) >= 9
     for contact in contacts:
         assert contact.name in html
@@ -92,11 +92,10 @@ def test_admin_contacts_page_flags_stale_checks(app, client, login_as):
     import datetime as dt
     from dataclasses import replace
 
-    from training.content.contacts import HelpContacts
-
-    contacts = app.extensions["help_contacts"]
+    content = app.extensions["content"]
+    contacts = content.contacts
     old = replace(contacts.contacts[0], verified_on=dt.date(2020, 1, 1))
-    app.extensions["help_contacts"] = HelpContacts(contacts.emergency, (old,) + contacts.contacts[1:])
+    app.extensions["content"] = replace(content, contacts=replace(contacts, contacts=(old,) + contacts.contacts[1:]))
     login_as("admin")
     html = client.get("/admin/contacts").get_data(as_text=True)
     assert "要再確認" in html

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from training.admin import users as user_admin
 from training.admin.forms import ConfirmForm, PasswordResetForm, UserCreateForm, UserEditForm
 from training.auth import accounts
 from training.auth.access import roles_required
+from training.content import current_content
 from training.extensions import db
 from training.models import User
 
@@ -140,5 +141,5 @@ def audit_log():
 def contacts():
     """Help-now contacts with their verification dates; stale ones are flagged."""
     today = dt.date.today()
-    help_contacts = current_app.extensions["help_contacts"]
+    help_contacts = current_content().contacts
     return render_template("admin/contacts.html", help_contacts=help_contacts, today=today)

@@ -1,11 +1,12 @@
 """Home and the public help page."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
 from training.auth.access import roles_required
+from training.content import current_content
 from training.extensions import db
 from training.models import Cohort, CohortMember
 
@@ -26,4 +27,4 @@ def home():
 @bp.route("/help")
 def help_now():
     """いますぐ相談したい方へ: public, no sign-in, linked from every page."""
-    return render_template("main/help.html", help_contacts=current_app.extensions["help_contacts"])
+    return render_template("main/help.html", help_contacts=current_content().contacts)

@@ -1,0 +1,301 @@
+"""Read every content file, validate it against the schema, and build frozen dataclasses.
+
+``load_content(root)`` returns the Content and the list of problems. Problems are collected
+from every file before anything is reported; the app refuses to start if there is any.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from training.content import model
+from training.content.checks import check_content, lint_raw, lint_text
+from training.content.issues import IssueList
+from training.content.markdown import render, split_module
+from training.content.schema import (
+    CONTACTS_FILE, COURSES_FILE, DECISION_NODE, DIRECTORY_FILE, ENDING_NODE, ID_PATTERN,
+    MODULE_FRONT_MATTER, QUIZ, SCENARIO, SURVEY_FILE, Ctx, parse_lines,
+)
+from training.content.yamlsource import LineDict, YamlProblem, load_yaml
+
+
+def _digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode() if isinstance(part, str) else part)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _sources(raw) -> tuple[model.Source, ...]:
+    return tuple(model.Source(plan=s.get("plan") or "", lines=parse_lines(s["lines"]) if s.get("lines") else None,
+                              general=s.get("general") or "") for s in raw)
+
+
+def _choices(raw) -> tuple[model.Choice, ...]:
+    return tuple(model.Choice(id=c["id"], text=c["text"], why=c.get("why") or "") for c in raw or ())
+
+
+class _Reader:
+    """Reads files under ``root``; remembers each file's bytes for the version hashes."""
+
+    def __init__(self, root: Path, issues: IssueList):
+        self.root = root
+        self.issues = issues
+        self.hashes: dict[str, str] = {}
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def read(self, path: Path) -> str | None:
+        rel = self.rel(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.issues.add(rel, 1, "", f"ファイルを読めません: {exc.strerror}")
+            return None
+        self.hashes[rel] = _digest(data)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.issues.add(rel, 1, "", "UTF-8 で保存してください")
+            return None
+
+    def yaml(self, path: Path, line_offset: int = 0, text: str | None = None):
+        rel = self.rel(path)
+        text = self.read(path) if text is None else text
+        if text is None:
+            return None
+        try:
+            return load_yaml(text, line_offset)
+        except YamlProblem as problem:
+            self.issues.add(rel, problem.line, "", problem.message)
+            return None
+
+
+def _load_module(reader: _Reader, path: Path):
+    rel = reader.rel(path)
+    text = reader.read(path)
+    if text is None:
+        return None
+    ctx = Ctx(rel, reader.issues)
+    raw_file = split_module(text)
+    for line, message in raw_file.problems:
+        ctx.error(line, "", message)
+    if not raw_file.front_matter and raw_file.problems:
+        return None
+    front = reader.yaml(path, raw_file.front_matter_offset, raw_file.front_matter)
+    if front is None:
+        return None
+    if not MODULE_FRONT_MATTER.check(front, ctx, "", 1):
+        return None
+    lint_raw(front, ctx, "")
+    if front["id"] != path.stem:
+        ctx.error(front.line_of("id"), "id", f"ファイル名（{path.stem}）と id を同じにしてください")
+    sections, seen = [], set()
+    audiences = set(front["audiences"])
+    for raw in raw_file.sections:
+        where = f"sections.{raw.id or raw.title}"
+        if raw.id and not ID_PATTERN.match(raw.id):
+            ctx.error(raw.line, where, f"節の id は半角英小文字・数字・ハイフンで書いてください: {raw.id!r}")
+        if raw.id in seen:
+            ctx.error(raw.line, where, f"節の id が重複しています: {raw.id}")
+        seen.add(raw.id)
+        unknown = [a for a in raw.audiences if a not in audiences]
+        if unknown:
+            ctx.error(raw.line, where, f"モジュールの audiences にない受講区分です: {', '.join(unknown)}")
+        if not raw.text.strip():
+            ctx.error(raw.line, where, "節の本文が空です")
+        lint_text(raw.title, ctx, raw.line, where + ".title")
+        for offset, body_line in enumerate(raw.text.split("\n")):
+            lint_text(body_line, ctx, raw.body_line + offset, where)
+        sections.append(model.Section(id=raw.id, title=raw.title, text=raw.text, html=render(raw.text),
+                                      audiences=tuple(raw.audiences), line=raw.line))
+    return model.Module(
+        id=front["id"], title=front["title"], audiences=tuple(front["audiences"]), minutes=front["minutes"],
+        goals=tuple(front["goals"]), key_points=tuple(front["key_points"]), sources=_sources(front["sources"]),
+        quiz=front["quiz"], sections=tuple(sections), version=reader.hashes[rel][:16],
+    ), front
+
+
+def _question(raw) -> model.Question:
+    answer = raw["answer"]
+    if raw["kind"] == "multiple" and isinstance(answer, list):
+        answer = tuple(answer)
+    elif raw["kind"] == "ordering" and isinstance(answer, list):
+        answer = tuple(answer)
+    elif raw["kind"] == "matching" and isinstance(answer, dict):
+        answer = tuple((str(k), str(v)) for k, v in answer.items())
+    return model.Question(id=raw["id"], kind=raw["kind"], prompt=raw["prompt"], explanation=raw["explanation"],
+                          choices=_choices(raw.get("choices")), items=_choices(raw.get("items")),
+                          options=_choices(raw.get("options")), answer=answer)
+
+
+def _load_quiz(reader: _Reader, path: Path):
+    rel = reader.rel(path)
+    raw = reader.yaml(path)
+    if raw is None:
+        return None
+    ctx = Ctx(rel, reader.issues)
+    if not isinstance(raw, dict):
+        ctx.error(1, "", "「キー: 値」の形で書いてください")
+        return None
+    kind = raw.get("kind")
+    if kind not in ("quiz", "scenario"):
+        ctx.error(raw.line_of("kind") if isinstance(raw, LineDict) else 1, "kind",
+                  f"quiz か scenario を書いてください: {kind!r}")
+        return None
+    lint_raw(raw, ctx, "")
+    if raw.get("id") != path.stem:
+        ctx.error(raw.line_of("id"), "id", f"ファイル名（{path.stem}）と id を同じにしてください")
+    version = reader.hashes[rel][:16]
+    if kind == "quiz":
+        if not QUIZ.check(raw, ctx, "", 1):
+            return None
+        return model.Quiz(id=raw["id"], title=raw["title"], sources=_sources(raw["sources"]),
+                          questions=tuple(_question(q) for q in raw["questions"]), version=version), raw
+    if not SCENARIO.check(raw, ctx, "", 1):
+        return None
+    nodes, ok = [], True
+    for index, node in enumerate(raw["nodes"]):
+        path_ = f"nodes[{index}]"
+        line = raw["nodes"].line_of(index)
+        spec = ENDING_NODE if isinstance(node, dict) and node.get("ending") else DECISION_NODE
+        if not spec.check(node, ctx, path_, line):
+            ok = False
+            continue
+        if spec is ENDING_NODE:
+            nodes.append(model.Node(id=node["id"], ending=True, title=node["title"], summary=node["summary"],
+                                    connected_to=tuple(node["connected_to"])))
+        else:
+            choices = tuple(model.ScenarioChoice(id=c["id"], text=c["text"], score=c["score"], reaction=c["reaction"],
+                                                 feedback=c["feedback"], next=c["next"]) for c in node["choices"])
+            nodes.append(model.Node(id=node["id"], situation=node["situation"], line=node["line"], choices=choices))
+    if not ok:
+        return None
+    return model.Scenario(id=raw["id"], title=raw["title"], audiences=tuple(raw["audiences"]),
+                          sources=_sources(raw["sources"]), setting=raw["setting"], person=raw["person"],
+                          start=raw["start"], nodes=tuple(nodes), minutes=raw.get("minutes") or 10,
+                          version=version), raw
+
+
+def _load_contacts(reader: _Reader, path: Path) -> model.HelpContacts | None:
+    raw = reader.yaml(path)
+    ctx = Ctx(reader.rel(path), reader.issues)
+    if raw is None or not CONTACTS_FILE.check(raw, ctx, "", 1):
+        return None
+    lint_raw(raw, ctx, "")
+    return model.HelpContacts(
+        emergency=raw["emergency"],
+        contacts=tuple(model.HelpContact(
+            id=c["id"], name=c["name"], number=str(c.get("number") or ""), hours=c.get("hours") or "",
+            source_url=c.get("source_url") or "", source_note=c.get("source_note") or "",
+            verified_on=c["verified_on"]) for c in raw["contacts"]),
+    )
+
+
+def _load_directory(reader: _Reader, path: Path):
+    raw = reader.yaml(path)
+    ctx = Ctx(reader.rel(path), reader.issues)
+    if raw is None or not DIRECTORY_FILE.check(raw, ctx, "", 1):
+        return None
+    lint_raw(raw, ctx, "")
+    return tuple(model.DirectoryEntry(
+        id=e["id"], name=e["name"], department=e["department"], concerns=tuple(e["concerns"]),
+        audiences=tuple(e["audiences"]), description=e["description"], source=e["source"],
+        lines=parse_lines(e["lines"]) if e.get("lines") else None, phone=e.get("phone") or "",
+        address=e.get("address") or "", hours=e.get("hours") or "") for e in raw["entries"]), raw
+
+
+def _load_survey(reader: _Reader, path: Path) -> model.Survey | None:
+    raw = reader.yaml(path)
+    ctx = Ctx(reader.rel(path), reader.issues)
+    if raw is None or not SURVEY_FILE.check(raw, ctx, "", 1):
+        return None
+    lint_raw(raw, ctx, "")
+    distress = raw["distress"]
+    return model.Survey(
+        scale=tuple(raw["scale"]),
+        efficacy=tuple(model.SurveyItem(id=i["id"], text=i["text"]) for i in raw["efficacy"]),
+        knowledge=tuple(model.SurveyItem(id=i["id"], text=i["text"], answer=i["answer"],
+                                         explanation=i.get("explanation") or "") for i in raw["knowledge"]),
+        distress_id=distress["id"], distress_text=distress["text"],
+        distress_options=tuple(model.DistressOption(id=o["id"], text=o["text"], show_help=o["show_help"])
+                               for o in distress["options"]),
+        license_note=raw.get("license_note") or "",
+    ), raw
+
+
+def load_content(root: Path) -> tuple[model.Content | None, list]:
+    """Load and check everything under ``root`` (modules/ and quizzes/).
+
+    Returns (content, []) when valid, or (None, sorted issues) when anything is wrong.
+    """
+    root = Path(root).resolve()
+    issues = IssueList()
+    reader = _Reader(root, issues)
+    modules_dir, quizzes_dir = root / "modules", root / "quizzes"
+    for needed in (modules_dir, quizzes_dir):
+        if not needed.is_dir():
+            issues.add(needed.name, 1, "", "フォルダがありません")
+    if issues:
+        return None, issues.sorted()
+
+    modules, module_raw = [], {}
+    for path in sorted(modules_dir.glob("*.md")):
+        loaded = _load_module(reader, path)
+        if loaded:
+            modules.append(loaded[0])
+            module_raw[loaded[0].id] = (reader.rel(path), loaded[1])
+    quizzes, quiz_raw = [], {}
+    for path in sorted(quizzes_dir.glob("*.yaml")):
+        loaded = _load_quiz(reader, path)
+        if loaded:
+            quizzes.append(loaded[0])
+            quiz_raw[loaded[0].id] = (reader.rel(path), loaded[1])
+
+    courses_path = modules_dir / "courses.yaml"
+    courses_raw = reader.yaml(courses_path)
+    courses_ctx = Ctx(reader.rel(courses_path), issues)
+    courses_ok = courses_raw is not None and COURSES_FILE.check(courses_raw, courses_ctx, "", 1)
+    if courses_ok:
+        lint_raw(courses_raw, courses_ctx, "")
+    contacts = _load_contacts(reader, modules_dir / "help_contacts.yaml")
+    directory = _load_directory(reader, modules_dir / "directory.yaml")
+    survey = _load_survey(reader, modules_dir / "survey.yaml")
+
+    courses = []
+    if courses_ok:
+        module_by_id = {m.id: m for m in modules}
+        quiz_by_id = {q.id: q for q in quizzes}
+        for raw in courses_raw["courses"]:
+            used = [module_by_id.get(m) for m in raw["modules"]] + [
+                quiz_by_id.get(module_by_id[m].quiz) for m in raw["modules"] if m in module_by_id
+            ] + [quiz_by_id.get(s) for s in raw["scenarios"]]
+            minutes = sum(m.minutes for m in (module_by_id.get(i) for i in raw["modules"]) if m) + sum(
+                s.minutes for s in (quiz_by_id.get(i) for i in raw["scenarios"]) if isinstance(s, model.Scenario))
+            rules = raw["pass_rules"]
+            version = _digest(repr(sorted(raw.items(), key=lambda kv: kv[0])),
+                              *sorted(x.version for x in used if x is not None))[:16]
+            courses.append(model.Course(
+                id=raw["id"], title=raw["title"], audience=raw["audience"], modules=tuple(raw["modules"]),
+                scenarios=tuple(raw["scenarios"]), quiz_pass_percent=rules["quiz_pass_percent"],
+                max_attempts=rules["max_attempts"], certificate_title=raw["certificate_title"], minutes=minutes,
+                validity_years=raw.get("validity_years"), description=raw.get("description") or "",
+                version=version))
+
+    # Cross-file checks run on whatever did load, so one pass shows every problem.
+    check_content(
+        issues=issues, modules=modules, module_raw=module_raw, quizzes=quizzes, quiz_raw=quiz_raw,
+        courses=courses, courses_file=reader.rel(courses_path), courses_raw=courses_raw if courses_ok else None,
+        directory=directory[0] if directory else (), directory_file="modules/directory.yaml",
+        directory_raw=directory[1] if directory else None,
+        survey=survey[0] if survey else None, survey_file="modules/survey.yaml",
+        survey_raw=survey[1] if survey else None,
+    )
+    if issues or contacts is None or directory is None or survey is None or not courses_ok:
+        return None, issues.sorted()
+    version = _digest(*(f"{k}:{v}" for k, v in sorted(reader.hashes.items())))[:16]
+    content = model.Content(courses=tuple(courses), modules=tuple(modules), quizzes=tuple(quizzes),
+                            directory=directory[0], contacts=contacts, survey=survey[0], version=version)
+    return content, []

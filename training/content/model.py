@@ -1,0 +1,262 @@
+"""Course content as frozen dataclasses: parsed once, shared by every request, never changed."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Source:
+    """A citation: a plan section with its lines in plan-ch4-compact.txt, or general knowledge."""
+
+    plan: str = ""
+    lines: tuple[int, int] | None = None
+    general: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.plan:
+            return f"練馬区自殺対策計画 第4章 {self.plan}"
+        return self.general
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    text: str                      # Markdown source
+    html: str                      # rendered (no raw HTML allowed in the source)
+    audiences: tuple[str, ...] = ()  # empty: every audience of the module
+    line: int = field(default=1, compare=False)  # where the heading is, for messages
+
+    def shown_to(self, audience: str) -> bool:
+        return not self.audiences or audience in self.audiences
+
+
+@dataclass(frozen=True)
+class Module:
+    id: str
+    title: str
+    audiences: tuple[str, ...]
+    minutes: int
+    goals: tuple[str, ...]
+    key_points: tuple[str, ...]
+    sources: tuple[Source, ...]
+    quiz: str
+    sections: tuple[Section, ...]
+    version: str = ""
+
+    def sections_for(self, audience: str) -> tuple[Section, ...]:
+        """The sections a trainee of ``audience`` reads, in order."""
+        return tuple(s for s in self.sections if s.shown_to(audience))
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    text: str
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Question:
+    """single: answer is a choice id; multiple: a tuple of ids; ordering: ids in order;
+    matching: pairs (item id, option id)."""
+
+    id: str
+    kind: str
+    prompt: str
+    explanation: str
+    choices: tuple[Choice, ...] = ()
+    items: tuple[Choice, ...] = ()
+    options: tuple[Choice, ...] = ()
+    answer: object = None
+
+    @property
+    def answer_map(self) -> dict[str, str]:
+        """For matching questions: item id -> option id."""
+        return dict(self.answer) if self.kind == "matching" else {}
+
+
+@dataclass(frozen=True)
+class Quiz:
+    id: str
+    title: str
+    sources: tuple[Source, ...]
+    questions: tuple[Question, ...]
+    kind: str = "quiz"
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class ScenarioChoice:
+    id: str
+    text: str
+    score: int
+    reaction: str
+    feedback: str
+    next: str
+
+
+@dataclass(frozen=True)
+class Node:
+    """A decision (situation, the person's line, choices) or an ending (title, summary)."""
+
+    id: str
+    situation: str = ""
+    line: str = ""
+    choices: tuple[ScenarioChoice, ...] = ()
+    ending: bool = False
+    title: str = ""
+    summary: str = ""
+    connected_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: str
+    audiences: tuple[str, ...]
+    sources: tuple[Source, ...]
+    setting: str
+    person: str
+    start: str
+    nodes: tuple[Node, ...]
+    minutes: int = 10
+    kind: str = "scenario"
+    version: str = ""
+
+    def node(self, node_id: str) -> Node | None:
+        for node in self.nodes:
+            if node.id == node_id:
+                return node
+        return None
+
+    def best_path(self) -> list[Node]:
+        """Decision nodes met when always taking the highest-scoring choice."""
+        path, seen, node = [], set(), self.node(self.start)
+        while node is not None and not node.ending and node.id not in seen and node.choices:
+            seen.add(node.id)
+            path.append(node)
+            best = max(node.choices, key=lambda c: c.score)
+            node = self.node(best.next)
+        return path
+
+    @property
+    def max_score(self) -> int:
+        """The score of the best path."""
+        return sum(max(c.score for c in n.choices) for n in self.best_path())
+
+
+@dataclass(frozen=True)
+class Course:
+    id: str
+    title: str
+    audience: str
+    modules: tuple[str, ...]
+    scenarios: tuple[str, ...]
+    quiz_pass_percent: int
+    max_attempts: int             # 0 = unlimited
+    certificate_title: str
+    minutes: int = 0
+    validity_years: int | None = None
+    description: str = ""
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    id: str
+    name: str
+    department: str
+    concerns: tuple[str, ...]
+    audiences: tuple[str, ...]
+    description: str
+    source: str
+    lines: tuple[int, int] | None = None
+    phone: str = ""
+    address: str = ""
+    hours: str = ""
+
+
+@dataclass(frozen=True)
+class HelpContact:
+    id: str
+    name: str
+    number: str
+    hours: str
+    source_url: str
+    source_note: str
+    verified_on: dt.date
+
+    def is_stale(self, today: dt.date, max_days: int = 365) -> bool:
+        """True when the last check is older than ``max_days``."""
+        return (today - self.verified_on).days > max_days
+
+    @property
+    def tel_href(self) -> str:
+        digits = "".join(ch for ch in self.number if ch.isdigit())
+        return f"tel:{digits}" if digits else ""
+
+
+@dataclass(frozen=True)
+class HelpContacts:
+    emergency: str
+    contacts: tuple[HelpContact, ...]
+
+
+@dataclass(frozen=True)
+class SurveyItem:
+    id: str
+    text: str
+    answer: bool | None = None     # knowledge items: the correct answer
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class DistressOption:
+    id: str
+    text: str
+    show_help: bool
+
+
+@dataclass(frozen=True)
+class Survey:
+    scale: tuple[str, ...]
+    efficacy: tuple[SurveyItem, ...]
+    knowledge: tuple[SurveyItem, ...]
+    distress_id: str
+    distress_text: str
+    distress_options: tuple[DistressOption, ...]
+    license_note: str = ""
+
+
+@dataclass(frozen=True)
+class Content:
+    courses: tuple[Course, ...]
+    modules: tuple[Module, ...]
+    quizzes: tuple[Quiz | Scenario, ...]
+    directory: tuple[DirectoryEntry, ...]
+    contacts: HelpContacts
+    survey: Survey
+    version: str = ""
+    _index: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def __post_init__(self):
+        self._index.update({
+            "course": {c.id: c for c in self.courses},
+            "module": {m.id: m for m in self.modules},
+            "quiz": {q.id: q for q in self.quizzes},
+        })
+
+    def course(self, course_id: str) -> Course | None:
+        return self._index["course"].get(course_id)
+
+    def module(self, module_id: str) -> Module | None:
+        return self._index["module"].get(module_id)
+
+    def quiz(self, quiz_id: str) -> Quiz | Scenario | None:
+        return self._index["quiz"].get(quiz_id)
+
+    def course_for_audience(self, audience: str) -> Course | None:
+        return next((c for c in self.courses if c.audience == audience), None)

@@ -1,0 +1,304 @@
+"""The declared schema of every content file, and a validator that reports with lines.
+
+Each spec validates a raw value (from the line-tracking YAML loader) and records every
+problem as ``file:line: key.path: message``; validation never stops at the first problem.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from training.content.issues import IssueList
+from training.content.yamlsource import LineDict, LineList
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+#: Lines of ../shared/seed/plan-ch4-compact.txt, which every `lines:` refers to.
+PLAN_LINE_COUNT = 2877
+
+
+@dataclass
+class Ctx:
+    """Where we are: the file being checked and the issue list."""
+
+    file: str
+    issues: IssueList
+
+    def error(self, line: int, path: str, message: str) -> None:
+        self.issues.add(self.file, line, path, message)
+
+
+class Spec:
+    def check(self, value, ctx: Ctx, path: str, line: int) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Text(Spec):
+    """A non-empty string (numbers are not silently turned into text)."""
+
+    def __init__(self, allow_empty: bool = False):
+        self.allow_empty = allow_empty
+
+    def check(self, value, ctx, path, line):
+        if value is None and self.allow_empty:
+            return True
+        if not isinstance(value, str):
+            ctx.error(line, path, f"文字列を書いてください（いまは {type(value).__name__}）")
+            return False
+        if not self.allow_empty and not value.strip():
+            ctx.error(line, path, "空欄です")
+            return False
+        return True
+
+
+class Id(Spec):
+    def check(self, value, ctx, path, line):
+        if not isinstance(value, str) or not ID_PATTERN.match(value):
+            ctx.error(line, path, f"id は半角英小文字・数字・ハイフンで書いてください: {value!r}")
+            return False
+        return True
+
+
+class Int(Spec):
+    def __init__(self, low: int, high: int):
+        self.low, self.high = low, high
+
+    def check(self, value, ctx, path, line):
+        if isinstance(value, bool) or not isinstance(value, int):
+            ctx.error(line, path, f"整数を書いてください: {value!r}")
+            return False
+        if not self.low <= value <= self.high:
+            ctx.error(line, path, f"{self.low}〜{self.high} の範囲で書いてください: {value}")
+            return False
+        return True
+
+
+class Bool(Spec):
+    def check(self, value, ctx, path, line):
+        if not isinstance(value, bool):
+            ctx.error(line, path, f"true か false を書いてください: {value!r}")
+            return False
+        return True
+
+
+class Date(Spec):
+    def check(self, value, ctx, path, line):
+        if not isinstance(value, dt.date):
+            ctx.error(line, path, f"日付を YYYY-MM-DD で書いてください: {value!r}")
+            return False
+        return True
+
+
+class OneOf(Spec):
+    def __init__(self, *values: str):
+        self.values = values
+
+    def check(self, value, ctx, path, line):
+        if value not in self.values:
+            ctx.error(line, path, f"{' / '.join(self.values)} のどれかを書いてください: {value!r}")
+            return False
+        return True
+
+
+class Lines(Spec):
+    """A line range in the plan: ``96-113`` or a single line ``96``."""
+
+    def check(self, value, ctx, path, line):
+        parsed = parse_lines(value)
+        if parsed is None:
+            ctx.error(line, path, f"計画の行番号を 96-113 の形で書いてください: {value!r}")
+            return False
+        first, last = parsed
+        if not 1 <= first <= last <= PLAN_LINE_COUNT:
+            ctx.error(line, path, f"行番号は 1〜{PLAN_LINE_COUNT} の範囲で、前が後ろ以下です: {value!r}")
+            return False
+        return True
+
+
+def parse_lines(value) -> tuple[int, int] | None:
+    """``"96-113"`` -> (96, 113); ``96`` -> (96, 96); None if malformed."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value, value
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+)\s*[-–〜~]\s*(\d+)\s*|\s*(\d+)\s*", value)
+        if match:
+            if match.group(3):
+                return int(match.group(3)), int(match.group(3))
+            return int(match.group(1)), int(match.group(2))
+    return None
+
+
+class Mapping(Spec):
+    """Any mapping; its keys are checked by the caller (scenario nodes: decision or ending)."""
+
+    def check(self, value, ctx, path, line):
+        if not isinstance(value, dict):
+            ctx.error(line, path, "「キー: 値」の形で書いてください")
+            return False
+        return True
+
+
+class Any_(Spec):
+    """Any value; checked elsewhere (answer keys depend on the question kind)."""
+
+    def check(self, value, ctx, path, line):
+        return True
+
+
+@dataclass
+class ListOf(Spec):
+    item: Spec
+    min: int = 0
+    max: int | None = None
+    unique: bool = False
+
+    def check(self, value, ctx, path, line):
+        if not isinstance(value, list):
+            ctx.error(line, path, "一覧（- で始まる行、または [a, b]）で書いてください")
+            return False
+        ok = True
+        if len(value) < self.min:
+            ctx.error(line, path, f"{self.min} 個以上必要です（いまは {len(value)} 個）")
+            ok = False
+        if self.max is not None and len(value) > self.max:
+            ctx.error(line, path, f"{self.max} 個までです（いまは {len(value)} 個）")
+            ok = False
+        seen = set()
+        for index, item in enumerate(value):
+            item_line = value.line_of(index) if isinstance(value, LineList) else line
+            ok = self.item.check(item, ctx, f"{path}[{index}]", item_line) and ok
+            if self.unique and isinstance(item, (str, int)):
+                if item in seen:
+                    ctx.error(item_line, f"{path}[{index}]", f"重複しています: {item}")
+                    ok = False
+                seen.add(item)
+        return ok
+
+
+@dataclass
+class Obj(Spec):
+    """A mapping with declared keys: required, optional, and nothing else."""
+
+    required: dict[str, Spec]
+    optional: dict[str, Spec] = field(default_factory=dict)
+
+    def check(self, value, ctx, path, line):
+        if not isinstance(value, dict):
+            ctx.error(line, path, "「キー: 値」の形で書いてください")
+            return False
+        ok = True
+        for key, key_line in getattr(value, "duplicates", []):
+            ctx.error(key_line, _join(path, key), "同じキーが2回書かれています")
+            ok = False
+        value_line = value.line if isinstance(value, LineDict) else line
+        for key, spec in self.required.items():
+            if key not in value:
+                ctx.error(value_line, _join(path, key), "必須の項目がありません")
+                ok = False
+            else:
+                ok = spec.check(value[key], ctx, _join(path, key), _line(value, key, line)) and ok
+        for key, spec in self.optional.items():
+            if key in value and value[key] is not None:
+                ok = spec.check(value[key], ctx, _join(path, key), _line(value, key, line)) and ok
+        for key in value:
+            if key not in self.required and key not in self.optional:
+                ctx.error(_line(value, key, line), _join(path, str(key)), "知らない項目です（綴りを確認してください）")
+                ok = False
+        return ok
+
+
+def _join(path: str, key) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def _line(mapping, key, default: int) -> int:
+    return mapping.line_of(key) if isinstance(mapping, LineDict) else default
+
+
+# --- the declared schema of each file kind -------------------------------------------------
+
+AUDIENCE = OneOf("residents", "teachers", "counter_staff", "counselors", "high_school")
+SOURCE = Obj({}, {"plan": Text(), "lines": Lines(), "general": Text()})
+CHOICE = Obj({"id": Id(), "text": Text()}, {"why": Text()})
+
+MODULE_FRONT_MATTER = Obj(
+    {
+        "id": Id(), "title": Text(), "audiences": ListOf(AUDIENCE, min=1, unique=True),
+        "minutes": Int(1, 180), "goals": ListOf(Text(), min=2, max=5),
+        "key_points": ListOf(Text(), min=3, max=6), "sources": ListOf(SOURCE, min=1), "quiz": Id(),
+    },
+)
+
+QUESTION = Obj(
+    {"id": Id(), "kind": OneOf("single", "multiple", "ordering", "matching"), "prompt": Text(),
+     "answer": Any_(), "explanation": Text()},
+    {"choices": ListOf(CHOICE, min=2, max=8), "items": ListOf(CHOICE, min=2, max=8),
+     "options": ListOf(CHOICE, min=2, max=8)},
+)
+
+QUIZ = Obj(
+    {"id": Id(), "kind": OneOf("quiz"), "title": Text(), "sources": ListOf(SOURCE, min=1),
+     "questions": ListOf(QUESTION, min=4)},
+)
+
+SCENARIO_CHOICE = Obj(
+    {"id": Id(), "text": Text(), "score": Int(0, 2), "reaction": Text(), "feedback": Text(), "next": Id()},
+)
+DECISION_NODE = Obj(
+    {"id": Id(), "situation": Text(), "line": Text(), "choices": ListOf(SCENARIO_CHOICE, min=3, max=4)},
+)
+ENDING_NODE = Obj(
+    {"id": Id(), "ending": Bool(), "title": Text(), "summary": Text(),
+     "connected_to": ListOf(Text())},
+)
+SCENARIO = Obj(
+    {"id": Id(), "kind": OneOf("scenario"), "title": Text(), "audiences": ListOf(AUDIENCE, min=1, unique=True),
+     "sources": ListOf(SOURCE, min=1), "setting": Text(), "person": Text(), "start": Id(),
+     "nodes": ListOf(Mapping(), min=2)},  # each node is checked as a decision or an ending
+    {"minutes": Int(1, 60)},
+)
+
+COURSE = Obj(
+    {"id": Id(), "title": Text(), "audience": AUDIENCE, "modules": ListOf(Id(), min=1, unique=True),
+     "scenarios": ListOf(Id(), min=1, unique=True),
+     "pass_rules": Obj({"quiz_pass_percent": Int(1, 100), "max_attempts": Int(0, 100)}),
+     "certificate_title": Text()},
+    {"validity_years": Int(1, 20), "description": Text()},
+)
+COURSES_FILE = Obj({"courses": ListOf(COURSE, min=1)})
+
+CONTACT = Obj(
+    {"id": Id(), "name": Text(), "source_url": Text(allow_empty=True), "verified_on": Date()},
+    {"number": Text(allow_empty=True), "hours": Text(allow_empty=True), "source_note": Text(allow_empty=True)},
+)
+CONTACTS_FILE = Obj({"emergency": Text(), "contacts": ListOf(CONTACT, min=1)})
+
+CONCERNS = {
+    "debt": "借金・多重債務", "living": "生活費・生活困窮", "work": "仕事・就労", "housing": "住まい",
+    "health": "心身の健康", "mental": "こころの健康", "withdrawal": "ひきこもり",
+    "childcare": "子育て・妊娠出産", "care": "介護・高齢者", "dv": "DV・暴力", "bullying": "いじめ",
+    "abuse": "虐待", "school": "学校・不登校", "bereavement": "死別・遺族", "disability": "障害",
+    "consumer": "消費生活", "business": "経営・事業", "legal": "法律", "youth": "若者", "women": "女性",
+    "lgbt": "性の多様性", "addiction": "依存症", "general": "何でも相談・どこに相談すればよいかわからない",
+}
+DIRECTORY_ENTRY = Obj(
+    {"id": Id(), "name": Text(), "department": Text(), "concerns": ListOf(OneOf(*CONCERNS), unique=True),
+     "audiences": ListOf(Text()), "description": Text(), "source": Text()},
+    {"lines": Lines(), "phone": Text(allow_empty=True), "address": Text(allow_empty=True),
+     "hours": Text(allow_empty=True)},
+)
+DIRECTORY_FILE = Obj({"entries": ListOf(DIRECTORY_ENTRY, min=1)})
+
+SURVEY_FILE = Obj(
+    {
+        "scale": ListOf(Text(), min=5, max=5),
+        "efficacy": ListOf(Obj({"id": Id(), "text": Text()}), min=5, max=8),
+        "knowledge": ListOf(Obj({"id": Id(), "text": Text(), "answer": Bool()}, {"explanation": Text()}),
+                            min=6, max=10),
+        "distress": Obj({"id": Id(), "text": Text(),
+                         "options": ListOf(Obj({"id": Id(), "text": Text(), "show_help": Bool()}), min=2)}),
+    },
+    {"license_note": Text()},
+)
