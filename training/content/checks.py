@@ -56,6 +56,10 @@ def reading_minutes(text: str) -> int:
     return max(1, math.ceil(chars / READING_CHARS_PER_MINUTE))
 
 
+def _show(answer) -> str:
+    return repr(list(answer)) if isinstance(answer, tuple) else repr(answer)
+
+
 def _check_question(question: model.Question, ctx: Ctx, path: str, line: int) -> None:
     kind, answer = question.kind, question.answer
     choice_ids = [c.id for c in question.choices]
@@ -72,7 +76,7 @@ def _check_question(question: model.Question, ctx: Ctx, path: str, line: int) ->
     elif kind == "multiple":
         if not isinstance(answer, tuple) or not answer or any(a not in choice_ids for a in answer) \
                 or len(set(answer)) != len(answer):
-            ctx.error(line, f"{path}.answer", f"正解は choices の id の一覧です（1つ以上、重複なし）: {answer!r}")
+            ctx.error(line, f"{path}.answer", f"正解は choices の id の一覧です（1つ以上、重複なし）: {_show(answer)}")
     elif kind == "ordering":
         if len(choice_ids) < 3:
             ctx.error(line, f"{path}.choices", "並べ替えには3つ以上の項目が必要です")
@@ -101,7 +105,6 @@ def _check_scenario(scenario: model.Scenario, ctx: Ctx, raw) -> None:
     if scenario.start not in by_id:
         ctx.error(raw.line_of("start"), "start", f"start のノードがありません: {scenario.start}")
         return
-    broken = False
     for node in scenario.nodes:
         choice_ids = [c.id for c in node.choices]
         if len(choice_ids) != len(set(choice_ids)):
@@ -110,19 +113,17 @@ def _check_scenario(scenario: model.Scenario, ctx: Ctx, raw) -> None:
             if choice.next not in by_id:
                 ctx.error(node_line.get(node.id, 1), f"nodes.{node.id}.choices.{choice.id}.next",
                           f"次のノードがありません: {choice.next}")
-                broken = True
-        if not node.ending and node.choices and max(c.score for c in node.choices) != 2:
+        if not node.ending and node.choices and max(c.score for c in node.choices) != 2 \
+                and node.id in node_line:
             ctx.error(node_line.get(node.id, 1), f"nodes.{node.id}", "最もよい選択肢（score: 2）が1つ必要です")
-    if broken:
-        return
-    # Reachable from the start.
+    # Reachable from the start (choices pointing nowhere were reported above and are skipped).
     reachable, stack = set(), [scenario.start]
     while stack:
         node_id = stack.pop()
         if node_id in reachable:
             continue
         reachable.add(node_id)
-        stack.extend(c.next for c in by_id[node_id].choices)
+        stack.extend(c.next for c in by_id[node_id].choices if c.next in by_id)
     for node in scenario.nodes:
         if node.id not in reachable:
             ctx.error(node_line.get(node.id, 1), f"nodes.{node.id}", "どの選択肢からもたどり着けないノードです")
@@ -133,6 +134,8 @@ def _check_scenario(scenario: model.Scenario, ctx: Ctx, raw) -> None:
         state[node_id] = 1
         for choice in by_id[node_id].choices:
             nxt = choice.next
+            if nxt not in by_id:
+                continue
             if state.get(nxt) == 1:
                 ctx.error(node_line.get(node_id, 1), f"nodes.{node_id}.choices.{choice.id}.next",
                           f"ノードが輪になっていて、終わりにたどり着かない道があります: {' → '.join(trail + [nxt])}")
@@ -158,7 +161,9 @@ def check_content(*, issues: IssueList, modules, module_raw, quizzes, quiz_raw, 
     used_quizzes: set[str] = set()
 
     for module in modules:
-        file, raw = module_raw[module.id]
+        file, raw, valid = module_raw[module.id]
+        if not valid:
+            continue  # its schema problems are reported; deeper checks would only repeat them
         ctx = Ctx(file, issues)
         if not any(s.plan and s.lines for s in module.sources):
             ctx.error(raw.line_of("sources"), "sources", "計画の該当箇所（plan と lines）を1つ以上挙げてください")
@@ -180,16 +185,18 @@ def check_content(*, issues: IssueList, modules, module_raw, quizzes, quiz_raw, 
                           f"{audience} の読了目安 {estimate} 分より短い時間です（{module.minutes} 分）")
 
     for quiz in quizzes:
-        file, raw = quiz_raw[quiz.id]
+        file, raw, valid_parts = quiz_raw[quiz.id]
         ctx = Ctx(file, issues)
         if isinstance(quiz, model.Quiz):
             ids = [q.id for q in quiz.questions]
+            raw_questions = [q for q in raw.get("questions") or [] if isinstance(q, dict)]
             for index, question in enumerate(quiz.questions):
                 line = raw["questions"].line_of(index)
                 if ids.count(question.id) > 1:
                     ctx.error(line, f"questions[{index}].id", f"問題の id が重複しています: {question.id}")
-                answer_line = raw["questions"][index].line_of("answer")
-                _check_question(question, ctx, f"questions[{index}]", answer_line)
+                if index in valid_parts:
+                    answer_line = raw_questions[index].line_of("answer")
+                    _check_question(question, ctx, f"questions[{index}]", answer_line)
         else:
             _check_scenario(quiz, ctx, raw)
 
@@ -239,9 +246,15 @@ def check_content(*, issues: IssueList, modules, module_raw, quizzes, quiz_raw, 
         if not low <= course.minutes <= high:
             ctx.error(line, f"{path}", f"所要時間の合計が {course.minutes} 分です（{low}〜{high} 分にしてください）")
 
+    used_modules = {m for course in courses for m in course.modules}
+    for module in modules:
+        if module.id not in used_modules:
+            file, raw, _valid = module_raw[module.id]
+            Ctx(file, issues).error(raw.line_of("id"), "id", "どのコースからも使われていません（courses.yaml）")
+
     for quiz in quizzes:
         if quiz.id not in used_quizzes:
-            file, raw = quiz_raw[quiz.id]
+            file, raw, _valid = quiz_raw[quiz.id]
             Ctx(file, issues).error(raw.line_of("id"), "id", "どのモジュール・コースからも使われていません")
 
     if directory_raw is not None:

@@ -14,7 +14,7 @@ from training.content.issues import IssueList
 from training.content.markdown import render, split_module
 from training.content.schema import (
     CONTACTS_FILE, COURSES_FILE, DECISION_NODE, DIRECTORY_FILE, ENDING_NODE, ID_PATTERN,
-    MODULE_FRONT_MATTER, QUIZ, SCENARIO, SURVEY_FILE, Ctx, parse_lines,
+    MODULE_FRONT_MATTER, QUESTION, QUIZ, SCENARIO, SURVEY_FILE, Ctx, parse_lines,
 )
 from training.content.yamlsource import LineDict, YamlProblem, load_yaml
 
@@ -27,13 +27,24 @@ def _digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
+def _text(raw, key) -> str:
+    value = raw.get(key) if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _list(raw, key) -> list:
+    value = raw.get(key) if isinstance(raw, dict) else None
+    return value if isinstance(value, list) else []
+
+
 def _sources(raw) -> tuple[model.Source, ...]:
-    return tuple(model.Source(plan=s.get("plan") or "", lines=parse_lines(s["lines"]) if s.get("lines") else None,
-                              general=s.get("general") or "") for s in raw)
+    return tuple(model.Source(plan=_text(s, "plan"), lines=parse_lines(s.get("lines")) if s.get("lines") else None,
+                              general=_text(s, "general")) for s in raw if isinstance(s, dict))
 
 
 def _choices(raw) -> tuple[model.Choice, ...]:
-    return tuple(model.Choice(id=c["id"], text=c["text"], why=c.get("why") or "") for c in raw or ())
+    return tuple(model.Choice(id=_text(c, "id"), text=_text(c, "text"), why=_text(c, "why"))
+                 for c in raw or () if isinstance(c, dict))
 
 
 class _Reader:
@@ -74,6 +85,11 @@ class _Reader:
 
 
 def _load_module(reader: _Reader, path: Path):
+    """(Module, raw front matter, valid) or None when the file cannot be read at all.
+
+    A module whose front matter breaks the schema is still built (with what is there) so
+    that references to it resolve and one run reports every problem.
+    """
     rel = reader.rel(path)
     text = reader.read(path)
     if text is None:
@@ -85,15 +101,16 @@ def _load_module(reader: _Reader, path: Path):
     if not raw_file.front_matter and raw_file.problems:
         return None
     front = reader.yaml(path, raw_file.front_matter_offset, raw_file.front_matter)
-    if front is None:
+    if not isinstance(front, LineDict):
+        if front is not None:
+            ctx.error(1 + raw_file.front_matter_offset, "", "前付けは「キー: 値」の形で書いてください")
         return None
-    if not MODULE_FRONT_MATTER.check(front, ctx, "", 1):
-        return None
+    valid = MODULE_FRONT_MATTER.check(front, ctx, "", 1)
     lint_raw(front, ctx, "")
-    if front["id"] != path.stem:
+    if front.get("id") != path.stem:
         ctx.error(front.line_of("id"), "id", f"ファイル名（{path.stem}）と id を同じにしてください")
     sections, seen = [], set()
-    audiences = set(front["audiences"])
+    audiences = {a for a in _list(front, "audiences") if isinstance(a, str)}
     for raw in raw_file.sections:
         where = f"sections.{raw.id or raw.title}"
         if raw.id and not ID_PATTERN.match(raw.id):
@@ -111,72 +128,86 @@ def _load_module(reader: _Reader, path: Path):
             lint_text(body_line, ctx, raw.body_line + offset, where)
         sections.append(model.Section(id=raw.id, title=raw.title, text=raw.text, html=render(raw.text),
                                       audiences=tuple(raw.audiences), line=raw.line))
-    return model.Module(
-        id=front["id"], title=front["title"], audiences=tuple(front["audiences"]), minutes=front["minutes"],
-        goals=tuple(front["goals"]), key_points=tuple(front["key_points"]), sources=_sources(front["sources"]),
-        quiz=front["quiz"], sections=tuple(sections), version=reader.hashes[rel][:16],
-    ), front
+    minutes = front.get("minutes")
+    module = model.Module(
+        id=path.stem, title=_text(front, "title"), audiences=tuple(sorted(audiences)) if not valid
+        else tuple(front["audiences"]), minutes=minutes if isinstance(minutes, int) else 0,
+        goals=tuple(_list(front, "goals")), key_points=tuple(_list(front, "key_points")),
+        sources=_sources(_list(front, "sources")), quiz=_text(front, "quiz"), sections=tuple(sections),
+        version=reader.hashes[rel][:16],
+    )
+    return module, front, valid
 
 
 def _question(raw) -> model.Question:
-    answer = raw["answer"]
-    if raw["kind"] == "multiple" and isinstance(answer, list):
+    answer = raw.get("answer")
+    kind = _text(raw, "kind")
+    if kind in ("multiple", "ordering") and isinstance(answer, list):
         answer = tuple(answer)
-    elif raw["kind"] == "ordering" and isinstance(answer, list):
-        answer = tuple(answer)
-    elif raw["kind"] == "matching" and isinstance(answer, dict):
+    elif kind == "matching" and isinstance(answer, dict):
         answer = tuple((str(k), str(v)) for k, v in answer.items())
-    return model.Question(id=raw["id"], kind=raw["kind"], prompt=raw["prompt"], explanation=raw["explanation"],
-                          choices=_choices(raw.get("choices")), items=_choices(raw.get("items")),
-                          options=_choices(raw.get("options")), answer=answer)
+    return model.Question(id=_text(raw, "id"), kind=kind, prompt=_text(raw, "prompt"),
+                          explanation=_text(raw, "explanation"), choices=_choices(raw.get("choices")),
+                          items=_choices(raw.get("items")), options=_choices(raw.get("options")), answer=answer)
+
+
+def _node(raw) -> model.Node:
+    if raw.get("ending"):
+        return model.Node(id=_text(raw, "id"), ending=True, title=_text(raw, "title"), summary=_text(raw, "summary"),
+                          connected_to=tuple(x for x in _list(raw, "connected_to") if isinstance(x, str)))
+    choices = tuple(model.ScenarioChoice(
+        id=_text(c, "id"), text=_text(c, "text"), score=c.get("score") if isinstance(c.get("score"), int) else 0,
+        reaction=_text(c, "reaction"), feedback=_text(c, "feedback"), next=_text(c, "next"),
+    ) for c in _list(raw, "choices") if isinstance(c, dict))
+    return model.Node(id=_text(raw, "id"), situation=_text(raw, "situation"), line=_text(raw, "line"),
+                      choices=choices)
 
 
 def _load_quiz(reader: _Reader, path: Path):
+    """(Quiz or Scenario, raw, valid question/node indexes) or None when unreadable.
+
+    Built leniently, like modules, so the cross-file and graph checks run in the same pass.
+    """
     rel = reader.rel(path)
     raw = reader.yaml(path)
     if raw is None:
         return None
     ctx = Ctx(rel, reader.issues)
-    if not isinstance(raw, dict):
+    if not isinstance(raw, LineDict):
         ctx.error(1, "", "「キー: 値」の形で書いてください")
         return None
     kind = raw.get("kind")
     if kind not in ("quiz", "scenario"):
-        ctx.error(raw.line_of("kind") if isinstance(raw, LineDict) else 1, "kind",
-                  f"quiz か scenario を書いてください: {kind!r}")
+        ctx.error(raw.line_of("kind"), "kind", f"quiz か scenario を書いてください: {kind!r}")
         return None
     lint_raw(raw, ctx, "")
     if raw.get("id") != path.stem:
         ctx.error(raw.line_of("id"), "id", f"ファイル名（{path.stem}）と id を同じにしてください")
     version = reader.hashes[rel][:16]
+    top = QUIZ if kind == "quiz" else SCENARIO
+    top.check(raw, ctx, "", 1)
+    parts_key, part_spec = ("questions", QUESTION) if kind == "quiz" else ("nodes", None)
+    parts = _list(raw, parts_key)
+    valid = set()
+    for index, part in enumerate(parts):
+        if not isinstance(part, dict):
+            continue  # already reported by the top-level schema
+        spec = part_spec or (ENDING_NODE if part.get("ending") else DECISION_NODE)
+        if spec.check(part, ctx, f"{parts_key}[{index}]", parts.line_of(index)):
+            valid.add(index)
+    parts = [p for p in parts if isinstance(p, dict)]
     if kind == "quiz":
-        if not QUIZ.check(raw, ctx, "", 1):
-            return None
-        return model.Quiz(id=raw["id"], title=raw["title"], sources=_sources(raw["sources"]),
-                          questions=tuple(_question(q) for q in raw["questions"]), version=version), raw
-    if not SCENARIO.check(raw, ctx, "", 1):
-        return None
-    nodes, ok = [], True
-    for index, node in enumerate(raw["nodes"]):
-        path_ = f"nodes[{index}]"
-        line = raw["nodes"].line_of(index)
-        spec = ENDING_NODE if isinstance(node, dict) and node.get("ending") else DECISION_NODE
-        if not spec.check(node, ctx, path_, line):
-            ok = False
-            continue
-        if spec is ENDING_NODE:
-            nodes.append(model.Node(id=node["id"], ending=True, title=node["title"], summary=node["summary"],
-                                    connected_to=tuple(node["connected_to"])))
-        else:
-            choices = tuple(model.ScenarioChoice(id=c["id"], text=c["text"], score=c["score"], reaction=c["reaction"],
-                                                 feedback=c["feedback"], next=c["next"]) for c in node["choices"])
-            nodes.append(model.Node(id=node["id"], situation=node["situation"], line=node["line"], choices=choices))
-    if not ok:
-        return None
-    return model.Scenario(id=raw["id"], title=raw["title"], audiences=tuple(raw["audiences"]),
-                          sources=_sources(raw["sources"]), setting=raw["setting"], person=raw["person"],
-                          start=raw["start"], nodes=tuple(nodes), minutes=raw.get("minutes") or 10,
-                          version=version), raw
+        quiz = model.Quiz(id=path.stem, title=_text(raw, "title"), sources=_sources(_list(raw, "sources")),
+                          questions=tuple(_question(q) for q in parts), version=version)
+    else:
+        minutes = raw.get("minutes")
+        quiz = model.Scenario(id=path.stem, title=_text(raw, "title"),
+                              audiences=tuple(a for a in _list(raw, "audiences") if isinstance(a, str)),
+                              sources=_sources(_list(raw, "sources")), setting=_text(raw, "setting"),
+                              person=_text(raw, "person"), start=_text(raw, "start"),
+                              nodes=tuple(_node(n) for n in parts),
+                              minutes=minutes if isinstance(minutes, int) else 10, version=version)
+    return quiz, raw, valid
 
 
 def _load_contacts(reader: _Reader, path: Path) -> model.HelpContacts | None:
@@ -246,13 +277,13 @@ def load_content(root: Path) -> tuple[model.Content | None, list]:
         loaded = _load_module(reader, path)
         if loaded:
             modules.append(loaded[0])
-            module_raw[loaded[0].id] = (reader.rel(path), loaded[1])
+            module_raw[loaded[0].id] = (reader.rel(path), loaded[1], loaded[2])
     quizzes, quiz_raw = [], {}
     for path in sorted(quizzes_dir.glob("*.yaml")):
         loaded = _load_quiz(reader, path)
         if loaded:
             quizzes.append(loaded[0])
-            quiz_raw[loaded[0].id] = (reader.rel(path), loaded[1])
+            quiz_raw[loaded[0].id] = (reader.rel(path), loaded[1], loaded[2])
 
     courses_path = modules_dir / "courses.yaml"
     courses_raw = reader.yaml(courses_path)
