@@ -55,5 +55,14 @@ def register(app: Flask) -> None:
         db.session.rollback()
         return _render(500)
 
+    def _handler(code: int):
+        def handle(error):
+            # A view may abort with its own Japanese explanation; Werkzeug's English default is not shown.
+            custom = getattr(error, "description", None)
+            default = getattr(type(error), "description", None)
+            return _render(code, message=custom if custom and custom != default else None)
+
+        return handle
+
     for code in (400, 403, 404, 405):
-        app.register_error_handler(code, lambda error, code=code: _render(code))
+        app.register_error_handler(code, _handler(code))

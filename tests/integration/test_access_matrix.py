@@ -20,6 +20,21 @@ MATRIX = {
     ("GET", "/"): SIGNED_IN,
     ("GET", "/account/password"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
+    ("GET", "/learn/<course_id>"): {"trainee"},
+    ("GET", "/learn/<course_id>/resume"): {"trainee"},
+    ("GET", "/learn/<course_id>/survey/<phase>"): {"trainee"},
+    ("POST", "/learn/<course_id>/survey/<phase>"): {"trainee"},
+    ("GET", "/learn/<course_id>/m/<module_id>/s/<section_id>"): {"trainee"},
+    ("POST", "/learn/<course_id>/m/<module_id>/s/<section_id>/next"): {"trainee"},
+    ("GET", "/learn/<course_id>/m/<module_id>/quiz"): {"trainee"},
+    ("POST", "/learn/<course_id>/m/<module_id>/quiz"): {"trainee"},
+    ("GET", "/learn/<course_id>/attempts/<int:attempt_id>"): {"trainee"},
+    ("GET", "/learn/<course_id>/progress"): {"trainee"},
+    ("GET", "/learn/<course_id>/scenarios/<scenario_id>"): {"trainee"},
+    ("POST", "/learn/<course_id>/scenarios/<scenario_id>/start"): {"trainee"},
+    ("POST", "/learn/<course_id>/scenarios/<scenario_id>/choose"): {"trainee"},
+    ("POST", "/learn/<course_id>/scenarios/<scenario_id>/retry"): {"trainee"},
+    ("POST", "/learn/<course_id>/scenarios/<scenario_id>/next"): {"trainee"},
     ("GET", "/admin/users"): {"admin"},
     ("GET", "/admin/users/new"): {"admin"},
     ("POST", "/admin/users/new"): {"admin"},
@@ -51,9 +66,22 @@ def app_config(app_config):
     return dict(app_config, WTF_CSRF_ENABLED=False)
 
 
+SAMPLE = {
+    "<path:filename>": "site.css",
+    "<course_id>": "counter-staff",
+    "<module_id>": "core-gatekeeper",
+    "<section_id>": "what-is",
+    "<scenario_id>": "counter-case2-arrears",
+    "<int:attempt_id>": "999999",
+    "<phase>": "pre",
+}
+
+
 def _url(rule: str, sample_user_id: int) -> str:
-    return (rule.replace("<path:filename>", "site.css")
-                .replace("<int:user_id>", str(sample_user_id)))
+    url = rule.replace("<int:user_id>", str(sample_user_id))
+    for placeholder, value in SAMPLE.items():
+        url = url.replace(placeholder, value)
+    return url
 
 
 @pytest.mark.parametrize("who", ("anonymous",) + ROLES)

@@ -1,11 +1,15 @@
 """Home and the public help page."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
 from training.auth.access import roles_required
+from training.learn.enrolment import available_courses
+from training.learn.progress import course_progress, load_records
 from training.content import current_content
 from training.extensions import db
 from training.models import Cohort, CohortMember
@@ -21,7 +25,13 @@ def home():
         select(Cohort).join(CohortMember).where(CohortMember.user_id == current_user.id)
         .order_by(Cohort.fiscal_year.desc(), Cohort.name)
     ).all()
-    return render_template("main/home.html", cohorts=cohorts)
+    courses = []
+    if current_user.has_role("trainee"):
+        content = current_content()
+        records = load_records(current_user.id)
+        courses = [(item, course_progress(item.course, content, records))
+                   for item in available_courses(current_user, content)]
+    return render_template("main/home.html", cohorts=cohorts, courses=courses, today=dt.date.today())
 
 
 @bp.route("/help")

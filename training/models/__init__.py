@@ -7,6 +7,7 @@ from training.models.progress import (
     CourseCompletion,
     ModuleCompletion,
     QuizAttempt,
+    ScenarioRun,
     SectionView,
     SurveyResponse,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "CourseCompletion",
     "ModuleCompletion",
     "QuizAttempt",
+    "ScenarioRun",
     "SectionView",
     "SurveyResponse",
     "UTCDateTime",

@@ -94,3 +94,27 @@ class SurveyResponse(Base):
     answers: Mapped[dict] = mapped_column(JSONType, default=dict)
     content_version: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ScenarioRun(Base):
+    """A trainee's way through a branching scenario, one decision at a time.
+
+    ``steps`` is the path as it stands (a retried moment is removed from it); ``history``
+    keeps every choice ever made, retried ones included, for the instructors' analysis.
+    The run is kept in the database so it resumes on any device and any app server.
+    """
+
+    __tablename__ = "scenario_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(64))
+    scenario_id: Mapped[str] = mapped_column(String(64))
+    content_version: Mapped[str] = mapped_column(String(64))
+    steps: Mapped[list] = mapped_column(JSONType, default=list)
+    history: Mapped[list] = mapped_column(JSONType, default=list)
+    current_node: Mapped[str] = mapped_column(String(64))
+    awaiting_feedback: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_attempt.id", ondelete="SET NULL"))

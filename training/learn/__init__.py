@@ -1,0 +1,1 @@
+"""The trainee's area: courses, lessons, quizzes, scenarios, surveys, progress."""

@@ -1,0 +1,56 @@
+"""Completion rules, applied in the same request as the step that finishes something.
+
+A module is complete when all its sections (for the course's audience) are viewed and its
+quiz is passed. A course is complete when every module and scenario is complete and the
+post-survey is answered. Completion rows are written once and never rewritten: each keeps
+the content version it was earned on.
+"""
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from training import audit
+from training.content.model import Content, Course
+from training.extensions import db
+from training.learn.progress import course_progress, load_records
+from training.models import CourseCompletion, ModuleCompletion
+
+
+def _insert_once(row) -> bool:
+    """Insert a row guarded by a unique constraint; False if it already exists."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+def record_completions(user_id: int, course: Course, content: Content) -> CourseCompletion | None:
+    """Write any module or course completion now earned. Returns a new course completion."""
+    db.session.flush()
+    progress = course_progress(course, content, load_records(user_id, course.id))
+    modules_complete = True
+    for status in progress.modules:
+        if status.completed_at:
+            continue
+        if status.sections_viewed == status.sections_total and status.quiz.passed:
+            quiz = content.quiz(status.module.quiz)
+            _insert_once(ModuleCompletion(
+                user_id=user_id, course_id=course.id, module_id=status.module.id,
+                score=status.quiz.best_percent, content_version=f"{status.module.version}:{quiz.version}",
+            ))
+        else:
+            modules_complete = False
+    if progress.completed_at or not modules_complete:
+        return None
+    if not all(s.passed for s in progress.scenarios.values()) or not progress.post_survey_done:
+        return None
+    scores = [m.quiz.best_percent for m in progress.modules]
+    completion = CourseCompletion(user_id=user_id, course_id=course.id, content_version=course.version,
+                                  score=round(sum(scores) / len(scores)) if scores else None)
+    if not _insert_once(completion):
+        return None
+    audit.record("course.complete", target_type="course", target_id=course.id, score=completion.score,
+                 content_version=course.version)
+    return completion

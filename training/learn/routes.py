@@ -1,0 +1,263 @@
+"""Trainee pages: course overview, resume, surveys, lesson reader, quizzes, results, progress.
+
+Each handler loads (course, module, …), checks access, then processes. GET handlers never
+write (SQLite read transactions are deferred); every write is a POST with a CSRF token.
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from training.auth.access import roles_required
+from training.content import current_content
+from training.extensions import db
+from training.learn import surveys
+from training.learn.completion import record_completions
+from training.learn.enrolment import can_take
+from training.learn.grading import TamperedAnswer, grade, read_answers
+from training.learn.progress import course_progress, load_records
+from training.learn.scenario_play import review
+from training.models import QuizAttempt, SectionView
+
+bp = Blueprint("learn", __name__, url_prefix="/learn")
+
+
+def load_course(course_id: str):
+    """The course, 404 if unknown, 403 with a message if the user may not take it."""
+    content = current_content()
+    course = content.course(course_id)
+    if course is None:
+        abort(404)
+    if not can_take(current_user, course, content):
+        abort(403, description="このコースは受講の対象になっていません。研修担当にお問い合わせください。")
+    return content, course
+
+
+def load_module(content, course, module_id: str):
+    if module_id not in course.modules:
+        abort(404)
+    return content.module(module_id)
+
+
+def step_url(course, step) -> str:
+    """Where a progress step is done."""
+    if step is None:
+        return url_for("learn.course", course_id=course.id)
+    if step.kind in ("pre_survey", "post_survey"):
+        return url_for("learn.survey", course_id=course.id, phase=step.kind.split("_")[0])
+    if step.kind == "section":
+        return url_for("learn.section", course_id=course.id, module_id=step.module_id, section_id=step.item_id)
+    if step.kind == "quiz":
+        return url_for("learn.quiz", course_id=course.id, module_id=step.module_id)
+    return url_for("learn.scenario", course_id=course.id, scenario_id=step.item_id)
+
+
+def require_pre_survey(course, progress):
+    """Content opens with the content note and the pre-survey."""
+    if not progress.pre_survey_done:
+        flash("はじめに、この研修を受けるうえでのお願いと事前アンケートをご確認ください。", "info")
+        return redirect(url_for("learn.survey", course_id=course.id, phase="pre"))
+    return None
+
+
+@bp.route("/<course_id>")
+@roles_required("trainee")
+def course(course_id):
+    """Course overview: modules with status, scenarios, surveys, one button to resume."""
+    content, course = load_course(course_id)
+    progress = course_progress(course, content, load_records(current_user.id, course.id))
+    return render_template("learn/course.html", course=course, progress=progress, content=content,
+                           resume_url=step_url(course, progress.next_step))
+
+
+@bp.route("/<course_id>/resume")
+@roles_required("trainee")
+def resume(course_id):
+    """Go to the next unfinished step."""
+    content, course = load_course(course_id)
+    progress = course_progress(course, content, load_records(current_user.id, course.id))
+    return redirect(step_url(course, progress.next_step))
+
+
+@bp.route("/<course_id>/survey/<phase>", methods=["GET", "POST"])
+@roles_required("trainee")
+def survey(course_id, phase):
+    """Pre-survey (opens the course, with the content note) and post-survey (with a distress check)."""
+    content, course = load_course(course_id)
+    if phase not in ("pre", "post"):
+        abort(404)
+    progress = course_progress(course, content, load_records(current_user.id, course.id))
+    done = progress.pre_survey_done if phase == "pre" else progress.post_survey_done
+    if phase == "post" and not progress.learning_done:
+        flash("事後アンケートは、すべてのモジュールとシナリオを終えてから回答できます。", "info")
+        return redirect(url_for("learn.course", course_id=course.id))
+    errors, given = {}, {}
+    if request.method == "POST" and not done:
+        try:
+            given, errors = surveys.read(content.survey, request.form, with_distress=(phase == "post"))
+        except surveys.TamperedSurvey:
+            abort(400)
+        if not errors:
+            show_help = surveys.save(current_user.id, course, content, phase, given)
+            if show_help is None:  # a double submit: the first one counts
+                return redirect(url_for("learn.course", course_id=course.id))
+            completion = record_completions(current_user.id, course, content) if phase == "post" else None
+            db.session.commit()
+            if phase == "pre":
+                flash("ありがとうございました。それでは学習をはじめましょう。", "info")
+                return redirect(url_for("learn.resume", course_id=course.id))
+            return render_template("learn/survey_thanks.html", course=course, show_help=show_help,
+                                   completed=completion is not None or progress.completed_at is not None)
+    return render_template("learn/survey.html", course=course, phase=phase, survey=content.survey,
+                           done=done, errors=errors, given=given, knowledge_options=surveys.KNOWLEDGE_OPTIONS)
+
+
+@bp.route("/<course_id>/m/<module_id>/s/<section_id>")
+@roles_required("trainee")
+def section(course_id, module_id, section_id):
+    """One section of a lesson, with previous/next, key points and sources."""
+    content, course = load_course(course_id)
+    module = load_module(content, course, module_id)
+    sections = module.sections_for(course.audience)
+    index = next((i for i, s in enumerate(sections) if s.id == section_id), None)
+    if index is None:
+        abort(404)
+    progress = course_progress(course, content, load_records(current_user.id, course.id))
+    gate = require_pre_survey(course, progress)
+    if gate:
+        return gate
+    module_index = course.modules.index(module.id)
+    previous_url = None
+    if index > 0:
+        previous_url = url_for("learn.section", course_id=course.id, module_id=module.id, section_id=sections[index - 1].id)
+    elif module_index > 0:
+        previous_url = url_for("learn.quiz", course_id=course.id, module_id=course.modules[module_index - 1])
+    return render_template("learn/section.html", course=course, module=module, sections=sections, index=index,
+                           section=sections[index], progress=progress, previous_url=previous_url,
+                           module_number=module_index + 1)
+
+
+@bp.route("/<course_id>/m/<module_id>/s/<section_id>/next", methods=["POST"])
+@roles_required("trainee")
+def section_next(course_id, module_id, section_id):
+    """Moving on marks the section as viewed, then shows the next section or the quiz."""
+    content, course = load_course(course_id)
+    module = load_module(content, course, module_id)
+    sections = module.sections_for(course.audience)
+    index = next((i for i, s in enumerate(sections) if s.id == section_id), None)
+    if index is None:
+        abort(404)
+    exists = db.session.scalar(select(SectionView.id).where(
+        SectionView.user_id == current_user.id, SectionView.course_id == course.id,
+        SectionView.module_id == module.id, SectionView.section_id == section_id))
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(SectionView(user_id=current_user.id, course_id=course.id, module_id=module.id,
+                                           section_id=section_id))
+        except IntegrityError:
+            pass  # the same click arrived twice
+        record_completions(current_user.id, course, content)
+        db.session.commit()
+    if index + 1 < len(sections):
+        return redirect(url_for("learn.section", course_id=course.id, module_id=module.id, section_id=sections[index + 1].id))
+    return redirect(url_for("learn.quiz", course_id=course.id, module_id=module.id))
+
+
+def _attempt_count(course_id: str, quiz_id: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(QuizAttempt).where(
+        QuizAttempt.user_id == current_user.id, QuizAttempt.course_id == course_id, QuizAttempt.quiz_id == quiz_id))
+
+
+@bp.route("/<course_id>/m/<module_id>/quiz", methods=["GET", "POST"])
+@roles_required("trainee")
+def quiz(course_id, module_id):
+    """The module's check quiz. A submission token makes a double submit record one attempt."""
+    content, course = load_course(course_id)
+    module = load_module(content, course, module_id)
+    quiz = content.quiz(module.quiz)
+    records = load_records(current_user.id, course.id)
+    progress = course_progress(course, content, records)
+    gate = require_pre_survey(course, progress)
+    if gate:
+        return gate
+    summary = records.attempts.get(course.id, {}).get(quiz.id)
+    used = summary.count if summary else 0
+    limit_reached = bool(course.max_attempts) and used >= course.max_attempts and not (summary and summary.passed)
+    answers, problems = {}, {}
+    if request.method == "POST":
+        token = request.form.get("token", "")
+        existing = db.session.scalar(select(QuizAttempt).where(QuizAttempt.submission_token == token)) if token else None
+        if existing is not None:
+            if existing.user_id != current_user.id:
+                abort(400)
+            return redirect(url_for("learn.attempt", course_id=course.id, attempt_id=existing.id))
+        if request.form.get("version") != quiz.version:
+            flash("確認クイズの内容が更新されました。お手数ですが、もう一度解答してください。", "error")
+            return redirect(url_for("learn.quiz", course_id=course.id, module_id=module.id))
+        if limit_reached:
+            abort(403, description="この確認クイズの解答回数の上限に達しました。研修担当にご相談ください。")
+        if len(token) < 16:
+            abort(400)
+        try:
+            answers, problems = read_answers(quiz, request.form)
+        except TamperedAnswer:
+            abort(400, description="回答の内容を読み取れませんでした。ページを読み込み直してから、もう一度解答してください。")
+        if not problems:
+            result = grade(quiz, answers, course.quiz_pass_percent)
+            attempt = QuizAttempt(user_id=current_user.id, course_id=course.id, quiz_id=quiz.id, kind="quiz",
+                                  answers=answers, score=result.score, max_score=result.max_score,
+                                  passed=result.passed, content_version=quiz.version, submission_token=token)
+            try:
+                with db.session.begin_nested():
+                    db.session.add(attempt)
+            except IntegrityError:  # the same form, submitted twice at once
+                db.session.rollback()
+                existing = db.session.scalar(select(QuizAttempt).where(QuizAttempt.submission_token == token))
+                return redirect(url_for("learn.attempt", course_id=course.id, attempt_id=existing.id))
+            record_completions(current_user.id, course, content)
+            db.session.commit()
+            return redirect(url_for("learn.attempt", course_id=course.id, attempt_id=attempt.id))
+        flash("未回答の問題があります。赤で示した問題を確認してください。", "error")
+    return render_template("learn/quiz.html", course=course, module=module, quiz=quiz, token=secrets.token_urlsafe(24),
+                           answers=answers, problems=problems, summary=summary, limit_reached=limit_reached,
+                           used=used, module_number=course.modules.index(module.id) + 1)
+
+
+@bp.route("/<course_id>/attempts/<int:attempt_id>")
+@roles_required("trainee")
+def attempt(course_id, attempt_id):
+    """A marked quiz (each answer with its explanation) or a scenario's ending summary."""
+    content, course = load_course(course_id)
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id or attempt.course_id != course.id:
+        abort(404)
+    quiz = content.quiz(attempt.quiz_id)
+    progress = course_progress(course, content, load_records(current_user.id, course.id))
+    next_url = step_url(course, progress.next_step)
+    if attempt.kind == "scenario":
+        steps = attempt.answers.get("steps", [])
+        current = quiz is not None and quiz.version == attempt.content_version
+        return render_template("learn/scenario_end.html", course=course, scenario=quiz, attempt=attempt,
+                               ending=quiz.node(attempt.answers.get("ending", "")) if current else None,
+                               review=review(quiz, steps) if current else None, next_url=next_url)
+    module = next((content.module(m) for m in course.modules if content.module(m).quiz == attempt.quiz_id), None)
+    result = None
+    if quiz is not None and quiz.version == attempt.content_version:
+        result = grade(quiz, attempt.answers, course.quiz_pass_percent)
+    return render_template("learn/result.html", course=course, module=module, quiz=quiz, attempt=attempt,
+                           result=result, next_url=next_url, progress=progress)
+
+
+@bp.route("/<course_id>/progress")
+@roles_required("trainee")
+def my_progress(course_id):
+    """Per module status, scores, attempts and dates."""
+    content, course = load_course(course_id)
+    progress = course_progress(course, content, load_records(current_user.id, course.id))
+    return render_template("learn/progress.html", course=course, progress=progress, content=content,
+                           certificate_url=None)
