@@ -27,6 +27,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+class LiveServer(str):
+    """The base URL (a str), with the app attached for setting up data."""
+
+    app = None
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The app with the demo data, served by a threaded WSGI server on a free port."""
@@ -44,7 +50,9 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = LiveServer(f"http://127.0.0.1:{server.server_port}")
+    url.app = app
+    yield url
     server.shutdown()
     thread.join(timeout=10)
     with app.app_context():

@@ -1,0 +1,119 @@
+"""A trainee takes a whole course in Chromium, scenarios included, on a desktop and on a phone."""
+import pytest
+
+from tests.browser.conftest import DEMO_PASSWORD, sign_in
+from training.auth.accounts import NewUser, create_user
+from training.content.model import Scenario
+from training.extensions import db
+
+pytestmark = pytest.mark.browser
+
+
+def answer_quiz(page, quiz):
+    """Fill in the quiz form with the right answers, using the keyboard-friendly controls."""
+    for q in quiz.questions:
+        name = f"q-{q.id}"
+        if q.kind == "single":
+            page.locator(f'input[name="{name}"][value="{q.answer}"]').check()
+        elif q.kind == "multiple":
+            for cid in q.answer:
+                page.locator(f'input[name="{name}"][value="{cid}"]').check()
+        elif q.kind == "ordering":
+            for rank, cid in enumerate(q.answer, start=1):
+                page.select_option(f'select[name="{name}-{cid}"]', str(rank))
+        else:
+            for item_id, option_id in q.answer_map.items():
+                page.select_option(f'select[name="{name}-{item_id}"]', option_id)
+
+
+def fill_survey(page, content, post=False):
+    for item in content.survey.efficacy:
+        page.locator(f'input[name="eff-{item.id}"][value="4"]').check()
+    for item in content.survey.knowledge:
+        page.locator(f'input[name="kn-{item.id}"][value="{"true" if item.answer else "false"}"]').check()
+    if post:
+        page.locator(f'input[name="distress"][value="{content.survey.distress_options[0].id}"]').check()
+
+
+def play_scenario(page, scenario: Scenario, shot, prefix):
+    page.get_by_role("button", name="はじめる").click()
+    node = scenario.node(scenario.start)
+    first = True
+    while not node.ending:
+        assert page.get_by_text(node.line, exact=False).first.is_visible()
+        best = max(node.choices, key=lambda c: c.score)
+        if first:
+            # Try a slip first, read the coach, then take the moment again.
+            slip = min(node.choices, key=lambda c: c.score)
+            page.locator(f'input[name="choice"][value="{slip.id}"]').check()
+            page.get_by_role("button", name="これにする").click()
+            assert page.get_by_text(slip.feedback).is_visible()
+            shot(page, f"{prefix}-scenario-feedback")
+            page.get_by_role("button", name="この場面をやり直す").click()
+            first = False
+        page.locator(f'input[name="choice"][value="{best.id}"]').check()
+        page.get_by_role("button", name="これにする").click()
+        assert page.get_by_text(best.reaction).is_visible()
+        page.get_by_role("button", name="→").click()
+        node = scenario.node(best.next)
+    assert page.get_by_role("heading", name="よかった場面").is_visible()
+    shot(page, f"{prefix}-scenario-ending")
+    page.get_by_role("link", name="次へ進む →").click()
+
+
+def take_course(page, base, content, course_id, shot, prefix):
+    course = content.course(course_id)
+    page.goto(f"{base}/")
+    page.get_by_role("link", name="学習をはじめる").first.click()
+    assert page.get_by_role("heading", name="受講にあたってのお願い").is_visible()
+    shot(page, f"{prefix}-content-note")
+    fill_survey(page, content)
+    page.get_by_role("button", name="回答して学習をはじめる").click()
+    for number, module_id in enumerate(course.modules, start=1):
+        module = content.module(module_id)
+        sections = module.sections_for(course.audience)
+        for index, section in enumerate(sections):
+            assert page.get_by_role("heading", name=section.title, level=1).is_visible()
+            if number == 1 and index == 0:
+                shot(page, f"{prefix}-lesson")
+            if index + 1 == len(sections):
+                assert page.get_by_role("heading", name="このモジュールのポイント").is_visible()
+                page.get_by_role("button", name="確認クイズへ →").click()
+            else:
+                page.get_by_role("button", name="次へ →").click()
+        quiz = content.quiz(module.quiz)
+        answer_quiz(page, quiz)
+        if number == 1:
+            shot(page, f"{prefix}-quiz")
+        page.get_by_role("button", name="解答する").click()
+        assert page.get_by_text("合格です").is_visible()
+        if number == 1:
+            shot(page, f"{prefix}-quiz-result")
+        page.get_by_role("link", name="次へ進む →").click()
+    for scenario_id in course.scenarios:
+        play_scenario(page, content.quiz(scenario_id), shot, prefix)
+    assert page.get_by_role("heading", name="事後アンケート").is_visible()
+    fill_survey(page, content, post=True)
+    page.get_by_role("button", name="回答して修了する").click()
+    assert page.get_by_text(f"{course.title}を修了しました").is_visible()
+    shot(page, f"{prefix}-completed")
+    page.get_by_role("link", name="学習の記録を見る").click()
+    shot(page, f"{prefix}-progress")
+
+
+def test_counter_staff_completes_the_course_on_a_desktop(page, live_server, screenshot):
+    content = live_server.app.extensions["content"]
+    sign_in(page, live_server, "demo-counter", DEMO_PASSWORD)
+    take_course(page, live_server, content, "counter-staff", screenshot, "desktop")
+
+
+def test_student_completes_the_course_on_a_phone(phone_page, live_server, screenshot):
+    app = live_server.app
+    with app.app_context():
+        create_user(NewUser(login_id="phone-student", display_name="スマホ 受講者", password="phone-pass-123",
+                            roles=("trainee",), audience="high_school"))
+        db.session.commit()
+    content = app.extensions["content"]
+    sign_in(phone_page, live_server, "phone-student", "phone-pass-123")
+    take_course(phone_page, live_server, content, "high-school", screenshot, "phone")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
