@@ -6,6 +6,8 @@ from pathlib import Path
 
 from flask import Flask, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from training import errors, security
@@ -117,6 +119,10 @@ def _init_database(app: Flask) -> None:
             check_connection(db.engine, uri)
 
 
+#: Built once: SQLAlchemy then reuses its compiled form on every request (the session check).
+_USER_BY_ID = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
+
+
 def _init_auth(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -130,7 +136,7 @@ def _init_auth(app: Flask) -> None:
         user_id, _, token = session_id.partition(":")
         if not user_id.isdigit() or not token:
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.execute(_USER_BY_ID, {"user_id": int(user_id)}).unique().scalar_one_or_none()
         if user is None or not user.active or user.session_token != token:
             return None
         return user

@@ -52,6 +52,8 @@ def load_settings(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", str(8 * 3600))),
+        # The cookie is re-sent only when the session changes (the lifetime counts from sign-in).
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or os.environ.get("REDIS_URL")
         or "memory://",

@@ -45,10 +45,14 @@ class Module:
     quiz: str
     sections: tuple[Section, ...]
     version: str = ""
+    _views: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def sections_for(self, audience: str) -> tuple[Section, ...]:
-        """The sections a trainee of ``audience`` reads, in order."""
-        return tuple(s for s in self.sections if s.shown_to(audience))
+        """The sections a trainee of ``audience`` reads, in order (computed once per audience)."""
+        view = self._views.get(audience)
+        if view is None:
+            view = self._views[audience] = tuple(s for s in self.sections if s.shown_to(audience))
+        return view
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Where a trainee stands in a course: which step is next, what is done, percentages.
 
-``load_records`` reads everything about one user in a fixed number of queries (however many
-courses, modules or attempts there are); ``course_progress`` is a pure function over those
+``load_records`` reads everything about one user in one query (however many courses,
+modules or attempts there are); ``course_progress`` is a pure function over those
 records and the content.
 """
 from __future__ import annotations
@@ -10,11 +10,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, Integer, String, bindparam, literal_column, null, select, type_coerce, union_all
 
 from training.content.model import Content, Course, Module
 from training.extensions import db
-from training.models import CourseCompletion, ModuleCompletion, QuizAttempt, SectionView, SurveyResponse
+from training.models import (CourseCompletion, ModuleCompletion, QuizAttempt, SectionView, SurveyResponse,
+                             UTCDateTime)
 
 
 @dataclass
@@ -32,8 +33,8 @@ class Records:
 
     viewed: dict[str, set[tuple[str, str]]] = field(default_factory=lambda: defaultdict(set))
     attempts: dict[str, dict[str, AttemptSummary]] = field(default_factory=lambda: defaultdict(dict))
-    module_done: dict[str, dict[str, ModuleCompletion]] = field(default_factory=lambda: defaultdict(dict))
-    course_done: dict[str, CourseCompletion] = field(default_factory=dict)
+    module_done: dict[str, dict[str, dt.datetime]] = field(default_factory=lambda: defaultdict(dict))
+    course_done: dict[str, dt.datetime] = field(default_factory=dict)
     surveys: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     last_activity: dict[str, dt.datetime] = field(default_factory=dict)
 
@@ -43,43 +44,68 @@ def _touch(records: Records, course_id: str, moment: dt.datetime | None) -> None
         records.last_activity[course_id] = moment
 
 
+def _records_query(by_course: bool):
+    """Every record of a user as one UNION ALL: (kind, course, a, b, id, score, max, passed, at).
+
+    Built once per process with bound parameters ``user_id`` (and ``course_id``), so each
+    request only binds values and reuses SQLAlchemy's compiled statement.
+    """
+    def part(kind, model, a, b, row_id, score, max_score, passed, at):
+        stmt = select(literal_column(f"'{kind}'", String).label("kind"), model.course_id.label("course"),
+                      a.label("a"), b.label("b"), row_id.label("id"), score.label("score"),
+                      max_score.label("max_score"), passed.label("passed"), at.label("at"))
+        stmt = stmt.where(model.user_id == bindparam("user_id"))
+        return stmt.where(model.course_id == bindparam("course_id")) if by_course else stmt
+
+    none_text, none_int = null().cast(String), null().cast(Integer)
+    none_bool = null().cast(Boolean)
+    query = union_all(
+        part("view", SectionView, SectionView.module_id, SectionView.section_id, none_int, none_int, none_int,
+             none_bool, SectionView.viewed_at),
+        part("attempt", QuizAttempt, QuizAttempt.quiz_id, none_text, QuizAttempt.id, QuizAttempt.score,
+             QuizAttempt.max_score, QuizAttempt.passed, QuizAttempt.submitted_at),
+        part("module", ModuleCompletion, ModuleCompletion.module_id, none_text, none_int, ModuleCompletion.score,
+             none_int, none_bool, ModuleCompletion.completed_at),
+        part("course", CourseCompletion, none_text, none_text, none_int, CourseCompletion.score, none_int,
+             none_bool, CourseCompletion.completed_at),
+        part("survey", SurveyResponse, SurveyResponse.phase, none_text, none_int, none_int, none_int, none_bool,
+             SurveyResponse.submitted_at),
+    ).subquery()
+    return (select(query.c.kind, query.c.course, query.c.a, query.c.b, query.c.id, query.c.score,
+                   query.c.max_score, query.c.passed, type_coerce(query.c.at, UTCDateTime()))
+            .order_by(query.c.at, query.c.id))
+
+
+_QUERIES: dict[bool, object] = {}
+
+
 def load_records(user_id: int, course_id: str | None = None) -> Records:
-    """Five queries, whatever the size of the course or the number of attempts."""
+    """One query, whatever the size of the course or the number of attempts."""
     records = Records()
-
-    def where(model):
-        clauses = [model.user_id == user_id]
-        if course_id is not None:
-            clauses.append(model.course_id == course_id)
-        return clauses
-
-    for course, module, section, viewed_at in db.session.execute(
-        select(SectionView.course_id, SectionView.module_id, SectionView.section_id, SectionView.viewed_at)
-        .where(*where(SectionView))
-    ):
-        records.viewed[course].add((module, section))
-        _touch(records, course, viewed_at)
-    for attempt in db.session.execute(
-        select(QuizAttempt.id, QuizAttempt.course_id, QuizAttempt.quiz_id, QuizAttempt.score, QuizAttempt.max_score,
-               QuizAttempt.passed, QuizAttempt.submitted_at)
-        .where(*where(QuizAttempt)).order_by(QuizAttempt.submitted_at, QuizAttempt.id)
-    ):
-        summary = records.attempts[attempt.course_id].setdefault(attempt.quiz_id, AttemptSummary())
-        summary.count += 1
-        percent = round(100 * attempt.score / attempt.max_score) if attempt.max_score else 0
-        summary.best_percent = max(summary.best_percent, min(percent, 100))
-        summary.passed = summary.passed or attempt.passed
-        summary.last_at, summary.last_id = attempt.submitted_at, attempt.id
-        _touch(records, attempt.course_id, attempt.submitted_at)
-    for row in db.session.scalars(select(ModuleCompletion).where(*where(ModuleCompletion))):
-        records.module_done[row.course_id][row.module_id] = row
-    for row in db.session.scalars(select(CourseCompletion).where(*where(CourseCompletion))):
-        records.course_done[row.course_id] = row
-    for course, phase, submitted_at in db.session.execute(
-        select(SurveyResponse.course_id, SurveyResponse.phase, SurveyResponse.submitted_at).where(*where(SurveyResponse))
-    ):
-        records.surveys[course].add(phase)
-        _touch(records, course, submitted_at)
+    by_course = course_id is not None
+    if by_course not in _QUERIES:
+        _QUERIES[by_course] = _records_query(by_course)
+    params = {"user_id": user_id, "course_id": course_id} if by_course else {"user_id": user_id}
+    rows = db.session.execute(_QUERIES[by_course], params)
+    for kind, course, a, b, row_id, score, max_score, passed, at in rows:
+        if kind == "view":
+            records.viewed[course].add((a, b))
+        elif kind == "attempt":
+            summary = records.attempts[course].setdefault(a, AttemptSummary())
+            summary.count += 1
+            percent = round(100 * score / max_score) if max_score else 0
+            summary.best_percent = max(summary.best_percent, min(percent, 100))
+            summary.passed = summary.passed or bool(passed)
+            summary.last_at, summary.last_id = at, row_id
+        elif kind == "module":
+            records.module_done[course][a] = at
+            continue
+        elif kind == "course":
+            records.course_done[course] = at
+            continue
+        else:
+            records.surveys[course].add(a)
+        _touch(records, course, at)
     return records
 
 
@@ -145,8 +171,21 @@ class CourseProgress:
         return all(d for s, d in zip(self.steps, self.done) if s.kind not in ("pre_survey", "post_survey"))
 
 
+_STEPS: dict[tuple[str, str], tuple[Step, ...]] = {}
+
+
 def course_steps(course: Course, content: Content) -> tuple[Step, ...]:
-    """Every step of a course in order: pre-survey, each module's sections and quiz, scenarios, post-survey."""
+    """Every step of a course in order: pre-survey, each module's sections and quiz, scenarios, post-survey.
+
+    Content never changes while the process runs, so the list is built once per course version.
+    """
+    key = (course.id, course.version)
+    if key not in _STEPS:
+        _STEPS[key] = _build_steps(course, content)
+    return _STEPS[key]
+
+
+def _build_steps(course: Course, content: Content) -> tuple[Step, ...]:
     steps = [Step("pre_survey", title="事前アンケート")]
     for module_id in course.modules:
         module = content.module(module_id)
@@ -180,18 +219,16 @@ def course_progress(course: Course, content: Content, records: Records) -> Cours
     for module_id in course.modules:
         module = content.module(module_id)
         sections = module.sections_for(course.audience)
-        completion = module_done.get(module_id)
         modules.append(ModuleStatus(
             module=module, sections_total=len(sections),
             sections_viewed=sum((module_id, s.id) in viewed for s in sections),
             quiz=attempts.get(module.quiz, AttemptSummary()),
-            completed_at=completion.completed_at if completion else None,
+            completed_at=module_done.get(module_id),
         ))
-    completion = records.course_done.get(course.id)
     return CourseProgress(
         course=course, steps=steps, done=tuple(done), modules=tuple(modules),
         scenarios={s: attempts.get(s, AttemptSummary()) for s in course.scenarios},
         pre_survey_done="pre" in surveys, post_survey_done="post" in surveys,
-        completed_at=completion.completed_at if completion else None,
+        completed_at=records.course_done.get(course.id),
         last_activity=records.last_activity.get(course.id),
     )
