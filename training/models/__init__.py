@@ -11,6 +11,7 @@ from training.models.progress import (
     SectionView,
     SurveyResponse,
 )
+from training.models.setting import SiteSetting
 from training.models.user import AUDIENCES, ROLES, User, UserRole
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "QuizAttempt",
     "ScenarioRun",
     "SectionView",
+    "SiteSetting",
     "SurveyResponse",
     "UTCDateTime",
     "User",

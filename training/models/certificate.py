@@ -17,12 +17,13 @@ class Certificate(Base):
     """
 
     __tablename__ = "certificate"
-    __table_args__ = (UniqueConstraint("fiscal_year", "sequence"),)
+    __table_args__ = (UniqueConstraint("fiscal_year", "sequence", "revision"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(32), unique=True)
     fiscal_year: Mapped[int] = mapped_column(Integer)
     sequence: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # 2, 3… for reissues
     verification_code: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
     course_completion_id: Mapped[int] = mapped_column(
