@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 # Debian packages: Japanese fonts for pages and certificates; the rest for the tests.
-APT_RUN := fonts-noto-cjk
+APT_RUN := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
 APT_TEST := $(APT_RUN) chromium postgresql poppler-utils
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 

@@ -62,11 +62,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from training.admin.routes import bp as admin_bp
     from training.auth.routes import bp as auth_bp
+    from training.certificates.routes import bp as certificates_bp
     from training.learn import scenario_routes  # noqa: F401 - adds the scenario views to learn_bp
     from training.learn.routes import bp as learn_bp
     from training.main.routes import bp as main_bp
+    from training.teach.routes import bp as teach_bp
 
-    for blueprint in (auth_bp, main_bp, learn_bp, admin_bp):
+    for blueprint in (auth_bp, main_bp, learn_bp, teach_bp, certificates_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

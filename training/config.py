@@ -61,6 +61,8 @@ def load_settings(instance_path: str) -> dict:
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
         "ORGANISATION_NAME": os.environ.get("ORGANISATION_NAME", "練馬区"),
+        # Printed on certificates (the QR code's verification address); empty: the request's own host.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0")),
         "CONTENT_ROOT": os.environ.get("CONTENT_ROOT", str(Path(__file__).resolve().parent.parent)),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; sessions expire on their own

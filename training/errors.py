@@ -44,11 +44,13 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(429)
     def _too_many(_error):
-        body, code = _render(
-            429, "試行回数が上限に達しました",
-            f"安全のため、ログインを一時的に制限しています。{retry_time_text()}もう一度お試しください。",
-        )
-        return body, code
+        from flask import request
+
+        if request.endpoint == "auth.login":
+            return _render(429, "試行回数が上限に達しました",
+                           f"安全のため、ログインを一時的に制限しています。{retry_time_text()}もう一度お試しください。")
+        return _render(429, "アクセスが集中しています",
+                       f"短い時間に多くの確認がありました。{retry_time_text()}もう一度お試しください。")
 
     @app.errorhandler(500)
     def _server_error(_error):

@@ -14,9 +14,12 @@ class NavItem:
 #: In display order. Areas added by later issues append their entries here.
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("main.home", "ホーム"),
+    NavItem("teach.classes", "担当クラス", frozenset({"instructor", "admin"})),
+    NavItem("certificates.admin_list", "修了証", frozenset({"admin", "personnel"})),
     NavItem("admin.users", "利用者管理", frozenset({"admin"})),
     NavItem("admin.audit_log", "監査ログ", frozenset({"admin"})),
     NavItem("admin.contacts", "相談先の確認", frozenset({"admin"})),
+    NavItem("admin.settings", "設定", frozenset({"admin"})),
     NavItem("auth.change_password", "パスワード変更"),
 )
 

@@ -27,6 +27,8 @@ def upgrade():
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         # Existing certificates are their first revision.
         batch_op.add_column(sa.Column('revision', sa.Integer(), nullable=False, server_default='1'))
+        batch_op.add_column(sa.Column('issuer_title', sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column('issuer_name', sa.String(length=100), nullable=True))
         batch_op.drop_constraint(batch_op.f('uq_certificate_fiscal_year_sequence'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_certificate_fiscal_year_sequence_revision'), ['fiscal_year', 'sequence', 'revision'])
 
@@ -37,6 +39,8 @@ def downgrade():
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_certificate_fiscal_year_sequence_revision'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_certificate_fiscal_year_sequence'), ['fiscal_year', 'sequence'])
+        batch_op.drop_column('issuer_name')
+        batch_op.drop_column('issuer_title')
         batch_op.drop_column('revision')
 
     op.drop_table('site_setting')

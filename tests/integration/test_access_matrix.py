@@ -35,6 +35,18 @@ MATRIX = {
     ("POST", "/learn/<course_id>/scenarios/<scenario_id>/choose"): {"trainee"},
     ("POST", "/learn/<course_id>/scenarios/<scenario_id>/retry"): {"trainee"},
     ("POST", "/learn/<course_id>/scenarios/<scenario_id>/next"): {"trainee"},
+    ("GET", "/certificates/<int:certificate_id>.pdf"): SIGNED_IN,  # then per record: own, class, all
+    ("GET", "/verify"): PUBLIC,
+    ("GET", "/verify/<code>"): PUBLIC,
+    ("GET", "/admin/certificates"): {"admin", "personnel"},
+    ("GET", "/admin/certificates/<int:certificate_id>"): {"admin", "personnel"},
+    ("POST", "/admin/certificates/<int:certificate_id>/revoke"): {"admin"},
+    ("POST", "/admin/certificates/<int:certificate_id>/reissue"): {"admin", "personnel"},
+    ("GET", "/teach/"): {"instructor", "admin"},
+    ("GET", "/teach/classes/<int:cohort_id>"): {"instructor", "admin"},
+    ("GET", "/teach/classes/<int:cohort_id>/certificates.zip"): {"instructor", "admin"},
+    ("GET", "/admin/settings"): {"admin"},
+    ("POST", "/admin/settings"): {"admin"},
     ("GET", "/admin/users"): {"admin"},
     ("GET", "/admin/users/new"): {"admin"},
     ("POST", "/admin/users/new"): {"admin"},
@@ -74,6 +86,9 @@ SAMPLE = {
     "<scenario_id>": "counter-case2-arrears",
     "<int:attempt_id>": "999999",
     "<phase>": "pre",
+    "<int:certificate_id>": "999999",
+    "<int:cohort_id>": "999999",
+    "<code>": "ABCD-EFGH-JKMN-PQRS-TVWX",
 }
 
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -60,3 +61,14 @@ class PasswordResetForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a button that carries the CSRF token."""
+
+
+class SiteSettingsForm(FlaskForm):
+    organisation_name = StringField("団体名（ヘッダーと修了証に表示）",
+                                    validators=[DataRequired("団体名を入力してください。"), Length(max=60)])
+    issuer_title = StringField("修了証の発行者の職名（例：練馬区長）",
+                               validators=[DataRequired("発行者の職名を入力してください。"), Length(max=60)])
+    issuer_name = StringField("発行者の氏名（任意）", validators=[Optional(), Length(max=60)])
+    date_style = SelectField("修了証の日付の書き方", choices=[], validate_choice=True)
+    seal = FileField("公印の画像（PNG または JPEG、300KB まで。任意）")
+    remove_seal = BooleanField("公印の画像を削除する")

@@ -1,13 +1,17 @@
 """Administrator pages: users, roles, deactivation, audit log, contact checks."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from training.admin import users as user_admin
-from training.admin.forms import ConfirmForm, PasswordResetForm, UserCreateForm, UserEditForm
+from wtforms.fields.choices import SelectChoice
+
+from training import site_settings
+from training.admin.forms import ConfirmForm, PasswordResetForm, SiteSettingsForm, UserCreateForm, UserEditForm
 from training.auth import accounts
 from training.auth.access import roles_required
 from training.content import current_content
@@ -134,6 +138,48 @@ def audit_log():
     """The newest audit entries, filterable by action prefix."""
     action = request.args.get("action", "")
     return render_template("admin/audit.html", rows=user_admin.recent_audit(action=action), action=action)
+
+
+SEAL_MAX_BYTES = 300 * 1024
+SEAL_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def seal_data_uri(upload) -> str:
+    """The uploaded seal as a data: URI, after checking its type by content and its size."""
+    data = upload.read(SEAL_MAX_BYTES + 1)
+    if len(data) > SEAL_MAX_BYTES:
+        raise ValueError("公印の画像は300KB以下にしてください。")
+    mime = next((m for magic, m in SEAL_TYPES.items() if data.startswith(magic)), None)
+    if mime is None:
+        raise ValueError("公印の画像は PNG または JPEG のファイルを選んでください。")
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required("admin")
+def settings():
+    """Organisation name, certificate signatory, seal image, date style (audited)."""
+    current = site_settings.load()
+    form = SiteSettingsForm(obj=current)
+    form.date_style.choices = [SelectChoice(k, v) for k, v in site_settings.DATE_STYLES.items()]
+    if form.validate_on_submit():
+        seal = current.seal_data_uri
+        try:
+            if form.remove_seal.data:
+                seal = ""
+            elif form.seal.data and getattr(form.seal.data, "filename", ""):
+                seal = seal_data_uri(form.seal.data)
+        except ValueError as exc:
+            form.seal.errors = [str(exc)]
+        else:
+            changed = site_settings.save(
+                organisation_name=form.organisation_name.data.strip(), issuer_title=form.issuer_title.data.strip(),
+                issuer_name=(form.issuer_name.data or "").strip(), date_style=form.date_style.data,
+                seal_data_uri=seal)
+            db.session.commit()
+            flash("設定を保存しました。" if changed else "変更はありませんでした。", "info")
+            return redirect(url_for("admin.settings"))
+    return render_template("admin/settings.html", form=form, current=current)
 
 
 @bp.route("/contacts")

@@ -57,7 +57,7 @@ def _insert_with_next_sequence(make) -> Certificate:
     raise CertificateError("修了証番号を割り当てられませんでした。もう一度お試しください。")
 
 
-def issue(completion: CourseCompletion, user: User, course: Course) -> Certificate:
+def issue(completion: CourseCompletion, user: User, course: Course, settings) -> Certificate:
     """Issue the certificate for a course completion (once; later calls return it)."""
     existing = db.session.scalar(select(Certificate).where(
         Certificate.course_completion_id == completion.id, Certificate.superseded_at.is_(None)))
@@ -75,7 +75,8 @@ def issue(completion: CourseCompletion, user: User, course: Course) -> Certifica
             course_id=course.id, recipient_name=user.display_name, course_title=course.title,
             audience=course.audience, completed_on=completed_on,
             valid_until=add_years(completed_on, course.validity_years) if course.validity_years else None,
-            content_version=completion.content_version,
+            content_version=completion.content_version, issuer_title=settings.issuer_title,
+            issuer_name=settings.issuer_name,
         )
 
     certificate = _insert_with_next_sequence(make)
@@ -98,6 +99,7 @@ def reissue(old: Certificate, user: User, reason: str) -> Certificate:
         course_completion_id=old.course_completion_id, course_id=old.course_id, recipient_name=user.display_name,
         course_title=old.course_title, audience=old.audience, completed_on=old.completed_on,
         valid_until=old.valid_until, content_version=old.content_version, reissue_of_id=old.id,
+        issuer_title=old.issuer_title, issuer_name=old.issuer_name,
     )
     old.superseded_at = utcnow()
     db.session.add(new)

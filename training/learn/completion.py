@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from training import audit
+from training.certificates.service import issue_for_completion
 from training.content.model import Content, Course
 from training.extensions import db
 from training.learn.progress import course_progress, load_records
@@ -53,4 +54,5 @@ def record_completions(user_id: int, course: Course, content: Content) -> Course
         return None
     audit.record("course.complete", target_type="course", target_id=course.id, score=completion.score,
                  content_version=course.version)
+    issue_for_completion(completion, course)
     return completion

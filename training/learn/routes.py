@@ -13,7 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from training.auth.access import roles_required
+from training.certificates.issue import state
+from training.certificates.service import current_certificates
 from training.content import current_content
+from training.dates import today_jst
 from training.extensions import db
 from training.learn import surveys
 from training.learn.completion import record_completions
@@ -259,5 +262,7 @@ def my_progress(course_id):
     """Per module status, scores, attempts and dates."""
     content, course = load_course(course_id)
     progress = course_progress(course, content, load_records(current_user.id, course.id))
+    certificate = next((c for c in current_certificates([current_user.id]) if c.course_id == course.id), None)
     return render_template("learn/progress.html", course=course, progress=progress, content=content,
-                           certificate_url=None)
+                           certificate=certificate,
+                           certificate_state=state(certificate, today_jst()) if certificate else None)

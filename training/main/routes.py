@@ -8,6 +8,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from training.auth.access import roles_required
+from training.certificates.service import current_certificates
+from training.dates import today_jst
 from training.learn.enrolment import available_courses
 from training.learn.progress import course_progress, load_records
 from training.content import current_content
@@ -25,13 +27,18 @@ def home():
         select(Cohort).join(CohortMember).where(CohortMember.user_id == current_user.id)
         .order_by(Cohort.fiscal_year.desc(), Cohort.name)
     ).all()
-    courses = []
+    courses, certificates = [], {}
     if current_user.has_role("trainee"):
+        certificates = {c.course_id: c for c in current_certificates([current_user.id])}
         content = current_content()
         records = load_records(current_user.id)
         courses = [(item, course_progress(item.course, content, records))
                    for item in available_courses(current_user, content)]
-    return render_template("main/home.html", cohorts=cohorts, courses=courses, today=dt.date.today())
+    today = today_jst()
+    return render_template("main/home.html", cohorts=cohorts, courses=courses, today=today,
+                           certificates=certificates, refresher_due={
+                               course_id: c.valid_until is not None and c.valid_until <= today + dt.timedelta(days=60)
+                               for course_id, c in certificates.items()})
 
 
 @bp.route("/help")

@@ -36,6 +36,9 @@ class Certificate(Base):
     completed_on: Mapped[dt.date] = mapped_column(Date)
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
     content_version: Mapped[str] = mapped_column(String(64))
+    # The signatory in office when the certificate was issued (settings may change later).
+    issuer_title: Mapped[str | None] = mapped_column(String(100))
+    issuer_name: Mapped[str | None] = mapped_column(String(100))
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reissue_of_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
     superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

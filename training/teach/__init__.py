@@ -1,0 +1,1 @@
+"""The instructor's area: classes, members, progress, certificates."""

@@ -1,0 +1,82 @@
+"""Instructor pages: the classes one runs, their members' completions and certificates."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from training.auth.access import roles_required
+from training.certificates.issue import STATE_LABELS, state
+from training.certificates.service import certificate_data, current_certificates, file_name, stream_zip
+from training.content import current_content
+from training.dates import today_jst
+from training.extensions import db
+from training.models import Cohort, CohortMember, CohortOwner, CourseCompletion, User
+from training.site_settings import load as load_settings
+
+bp = Blueprint("teach", __name__, url_prefix="/teach")
+
+
+def visible_cohorts():
+    stmt = select(Cohort).order_by(Cohort.fiscal_year.desc(), Cohort.name)
+    if not current_user.has_role("admin"):
+        stmt = stmt.join(CohortOwner).where(CohortOwner.user_id == current_user.id)
+    return db.session.scalars(stmt).all()
+
+
+def load_cohort(cohort_id: int) -> Cohort:
+    """The class, if the user runs it (or is an admin); otherwise 404 (no hint that it exists)."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        abort(404)
+    if not current_user.has_role("admin") and current_user.id not in {o.user_id for o in cohort.owners}:
+        abort(404)
+    return cohort
+
+
+def cohort_courses(cohort: Cohort):
+    content = current_content()
+    ids = [a.course_id for a in cohort.assignments if a.module_id is None and content.course(a.course_id)]
+    if not ids and content.course_for_audience(cohort.audience):
+        ids = [content.course_for_audience(cohort.audience).id]
+    return [content.course(i) for i in dict.fromkeys(ids)]
+
+
+@bp.route("/")
+@roles_required("instructor", "admin")
+def classes():
+    return render_template("teach/classes.html", cohorts=visible_cohorts())
+
+
+@bp.route("/classes/<int:cohort_id>")
+@roles_required("instructor", "admin")
+def cohort(cohort_id: int):
+    """Members with their completions and certificates."""
+    cohort = load_cohort(cohort_id)
+    courses = cohort_courses(cohort)
+    members = db.session.scalars(select(User).join(CohortMember).where(CohortMember.cohort_id == cohort.id)
+                                 .order_by(User.name_kana, User.display_name)).all()
+    ids = [m.id for m in members]
+    completions = {(c.user_id, c.course_id): c for c in db.session.scalars(
+        select(CourseCompletion).where(CourseCompletion.user_id.in_(ids)))}
+    certificates = {(c.user_id, c.course_id): c for c in current_certificates(ids)}
+    today = today_jst()
+    return render_template("teach/cohort.html", cohort=cohort, courses=courses, members=members,
+                           completions=completions, certificates=certificates,
+                           states={c.id: STATE_LABELS[state(c, today)] for c in certificates.values()})
+
+
+@bp.route("/classes/<int:cohort_id>/certificates.zip")
+@roles_required("instructor", "admin")
+def certificates_zip(cohort_id: int):
+    """Every current certificate of the class's members, as one ZIP, streamed."""
+    cohort = load_cohort(cohort_id)
+    course_ids = {c.id for c in cohort_courses(cohort)}
+    member_ids = db.session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)).all()
+    settings = load_settings()
+    items = [(file_name(c), certificate_data(c, settings)) for c in current_certificates(member_ids)
+             if c.course_id in course_ids and not c.revoked_at]
+    response = Response(stream_zip(items), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-certificates.zip"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
