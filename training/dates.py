@@ -67,7 +67,10 @@ def format_fiscal_year(year: int, *, wareki: bool = False) -> str:
     """``2026年度`` or ``令和8年度``."""
     if not wareki:
         return f"{year}年度"
-    era, era_year = wareki_year(dt.date(year, 4, 1))
+    # A fiscal year is named in the era in force in its middle (1 October), as the government
+    # does: 2019年度 (April 2019 to March 2020) is 令和元年度 although it began in 平成31年,
+    # and 1988年度 stays 昭和63年度.
+    era, era_year = wareki_year(dt.date(year, 10, 1))
     return f"{era}{'元' if era_year == 1 else era_year}年度"
 
 

@@ -10,7 +10,10 @@ from training.auth.accounts import find_by_login_id
 from training.auth.passwords import hash_password
 from training.extensions import db
 from training.dates import fiscal_year_of
-from training.models import Cohort, CohortMember, CohortOwner, User
+from training.content import current_content
+from training.learn.completion import record_completions
+from training.models import (Cohort, CohortMember, CohortOwner, QuizAttempt, SectionView, SurveyResponse,
+                             User)
 
 #: login id, name, kana, roles, audience, department, employee number
 DEMO_ACCOUNTS = (
@@ -64,7 +67,77 @@ def create_demo(password: str | None = None) -> tuple[str, list[tuple[str, str]]
         if users[login_id].id not in member_ids:
             cohort.members.append(CohortMember(user_id=users[login_id].id, via="demo"))
     db.session.commit()
+    add_demo_progress(users)
     return password, logins
+
+
+def _correct_answers(quiz) -> dict:
+    answers = {}
+    for q in quiz.questions:
+        if q.kind == "single":
+            answers[q.id] = q.answer
+        elif q.kind in ("multiple", "ordering"):
+            answers[q.id] = list(q.answer)
+        else:
+            answers[q.id] = q.answer_map
+    return answers
+
+
+def _survey(content, post: bool) -> dict:
+    answers = {"efficacy": {i.id: 4 if post else 2 for i in content.survey.efficacy},
+               "knowledge": {i.id: ("true" if i.answer else "false") if post else "unknown"
+                             for i in content.survey.knowledge}}
+    if post:
+        answers["distress"] = content.survey.distress_options[0].id
+    return answers
+
+
+def simulate_learning(user, course, content, *, modules: int = 99, scenarios: bool = True, post: bool = True) -> None:
+    """Record a trainee's learning as if done through the pages (pre-survey, sections, quizzes…)."""
+    if db.session.scalar(select(SurveyResponse.id).where(SurveyResponse.user_id == user.id,
+                                                         SurveyResponse.course_id == course.id)):
+        return  # already has demo progress
+    db.session.add(SurveyResponse(user_id=user.id, course_id=course.id, phase="pre",
+                                  answers=_survey(content, False), content_version=content.version))
+    for module_id in course.modules[:modules]:
+        module = content.module(module_id)
+        for section in module.sections_for(course.audience):
+            db.session.add(SectionView(user_id=user.id, course_id=course.id, module_id=module.id,
+                                       section_id=section.id))
+        quiz = content.quiz(module.quiz)
+        db.session.add(QuizAttempt(user_id=user.id, course_id=course.id, quiz_id=quiz.id, kind="quiz",
+                                   answers=_correct_answers(quiz), score=len(quiz.questions),
+                                   max_score=len(quiz.questions), passed=True, content_version=quiz.version))
+    if scenarios:
+        for scenario_id in course.scenarios:
+            scenario = content.quiz(scenario_id)
+            steps = [{"node": n.id, "choice": max(n.choices, key=lambda c: c.score).id,
+                      "score": max(c.score for c in n.choices)} for n in scenario.best_path()]
+            last = scenario.best_path()[-1]
+            ending = max(last.choices, key=lambda c: c.score).next
+            db.session.add(QuizAttempt(user_id=user.id, course_id=course.id, quiz_id=scenario.id, kind="scenario",
+                                       answers={"steps": steps, "ending": ending, "history": steps},
+                                       score=scenario.max_score, max_score=scenario.max_score, passed=True,
+                                       content_version=scenario.version))
+    if post:
+        db.session.add(SurveyResponse(user_id=user.id, course_id=course.id, phase="post",
+                                      answers=_survey(content, True), content_version=content.version))
+    db.session.flush()
+    record_completions(user.id, course, content)
+
+
+def add_demo_progress(users: dict) -> None:
+    """demo-counter: the counter-staff course completed with its certificate; others part-way."""
+    content = current_content()
+    plan = (
+        ("demo-counter", "counter-staff", dict(modules=99, scenarios=True, post=True)),
+        ("demo-resident", "residents", dict(modules=2, scenarios=False, post=False)),
+        ("demo-teacher", "teachers", dict(modules=1, scenarios=False, post=False)),
+        ("demo-counselor", "counselors", dict(modules=5, scenarios=False, post=False)),
+    )
+    for login_id, course_id, how in plan:
+        simulate_learning(users[login_id], content.course(course_id), content, **how)
+    db.session.commit()
 
 
 def _role_labels(roles, audience) -> list[str]:
