@@ -1,7 +1,10 @@
 """A trainee takes a whole course in Chromium, scenarios included, on a desktop and on a phone."""
 import pytest
 
-from tests.browser.conftest import DEMO_PASSWORD, sign_in
+import subprocess
+from pathlib import Path
+
+from tests.browser.conftest import ARTIFACTS, sign_in
 from training.auth.accounts import NewUser, create_user
 from training.content.model import Scenario
 from training.extensions import db
@@ -101,10 +104,44 @@ def take_course(page, base, content, course_id, shot, prefix):
     shot(page, f"{prefix}-progress")
 
 
+def _new_trainee(app, login_id, audience, name):
+    with app.app_context():
+        create_user(NewUser(login_id=login_id, display_name=name, password="journey-pass-123",
+                            roles=("trainee",), audience=audience))
+        db.session.commit()
+
+
 def test_counter_staff_completes_the_course_on_a_desktop(page, live_server, screenshot):
     content = live_server.app.extensions["content"]
-    sign_in(page, live_server, "demo-counter", DEMO_PASSWORD)
+    _new_trainee(live_server.app, "desktop-counter", "counter_staff", "𠮷田 髙﨑")
+    sign_in(page, live_server, "desktop-counter", "journey-pass-123")
     take_course(page, live_server, content, "counter-staff", screenshot, "desktop")
+    # The certificate, as the trainee downloads it.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="修了証をダウンロード（PDF）").click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    out = ARTIFACTS / "desktop-certificate.pdf"
+    out.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(out), str(ARTIFACTS / "desktop-certificate")],
+                   check=True)
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "𠮷田" in text.replace(" ", "")
+
+
+def test_anyone_verifies_the_demo_certificate(page, live_server, screenshot):
+    from sqlalchemy import select
+
+    from training.models import Certificate
+
+    with live_server.app.app_context():
+        code = db.session.scalar(select(Certificate.verification_code).order_by(Certificate.id).limit(1))
+    page.goto(f"{live_server}/verify")
+    page.get_by_label("確認コード").fill(code.lower())
+    page.get_by_role("button", name="確認する").click()
+    assert page.get_by_text("有効", exact=True).is_visible()
+    assert page.get_by_text("光＊＊ 健").is_visible()
+    screenshot(page, "verify-valid")
 
 
 def test_student_completes_the_course_on_a_phone(phone_page, live_server, screenshot):
