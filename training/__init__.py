@@ -49,6 +49,8 @@ def create_app(test_config: dict | None = None) -> Flask:
             "（例: python -c 'import secrets; print(secrets.token_hex(32))'）。"
         )
 
+    # Content is checked before anything else (it needs no database): invalid content stops the start.
+    app.extensions["content"] = load_checked(app.config["CONTENT_ROOT"])
     _init_database(app)
     _init_auth(app)
     csrf.init_app(app)
@@ -56,9 +58,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-
-    # Content is checked before anything is served: invalid content stops the start.
-    app.extensions["content"] = load_checked(app.config["CONTENT_ROOT"])
 
     from training.admin.routes import bp as admin_bp
     from training.auth.routes import bp as auth_bp
