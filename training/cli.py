@@ -71,6 +71,48 @@ def create_user_command(login_id, password, display_name, roles, audience, depar
     click.echo(f"利用者 {user.login_id}（{', '.join(sorted(user.roles))}）を作成しました。")
 
 
+@users_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--class", "class_name", help="登録するクラスの名前")
+@click.option("--dry-run", is_flag=True, help="確認だけして、何も変更しない")
+def import_users_command(file, class_name, dry_run):
+    """Import a roster CSV (the same checks as the instructor's upload page)."""
+    from sqlalchemy import select
+
+    from training.models import Cohort
+    from training.teach.roster import RosterError, apply, check, parse
+
+    cohort = None
+    if class_name:
+        cohort = db.session.scalar(select(Cohort).where(Cohort.name == class_name))
+        if cohort is None:
+            raise click.ClickException(f"クラス「{class_name}」が見つかりません。")
+    try:
+        roster = check(parse(Path(file).read_bytes()), cohort)
+    except RosterError as exc:
+        click.echo(f"エラー: {exc}")
+        sys.exit(1)
+    click.echo(f"文字コード: {roster.encoding}・{len(roster.rows)}行")
+    for row in roster.rows:
+        who = f"{row.values.get('employee_no', '')} {row.values.get('name', '')}".strip()
+        if row.errors:
+            for error in row.errors:
+                click.echo(f"{row.line}行目: エラー: {error}")
+        else:
+            click.echo(f"{row.line}行目: {row.label} {who}")
+    if not roster.ok:
+        click.echo(f"{len(roster.errors)}行にエラーがあるため、取り込みませんでした（1行も変更していません）。")
+        sys.exit(1)
+    if dry_run:
+        click.echo("確認のみ（--dry-run）: 何も変更していません。")
+        return
+    created = apply(roster, cohort, via="cli")
+    db.session.commit()
+    click.echo(f"{len(roster.rows)}行を取り込みました（新規 {len(created)}人）。")
+    for account in created:
+        click.echo(f"  初回ログイン用パスワード {account.login_id} {account.name}: {account.password}")
+
+
 @click.command("demo")
 @with_appcontext
 @click.option("--password", help="デモアカウント共通のパスワード（省略時は生成して表示）")
