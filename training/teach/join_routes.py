@@ -1,0 +1,73 @@
+"""Self-enrolment with a class's join code: for signed-in people, and for new residents and
+students (high-school classes ask for no email, only a nickname or student number)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user
+
+from training import audit
+from training.auth import accounts
+from training.extensions import db, limiter
+from training.teach import classes
+
+bp = Blueprint("join", __name__)
+
+JOIN_LIMIT = "10 per minute"
+WRONG_CODE = "参加コードが正しくないか、受付が終わっています。研修担当から案内されたコードを確認してください。"
+
+
+def _limit_key() -> str:
+    return "join:" + (request.remote_addr or "")
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@limiter.limit(JOIN_LIMIT, key_func=_limit_key, methods=["POST"], scope="join")
+def join():
+    """Step 1: the code. Signed in: enrolled at once. Not signed in: step 2, a new account."""
+    if request.method == "GET":
+        return render_template("teach/join.html", step="code", code="", errors={})
+    code = request.form.get("code", "")
+    cohort = classes.find_by_join_code(code)
+    if cohort is None:
+        return render_template("teach/join.html", step="code", code=code, errors={"code": WRONG_CODE})
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        if "trainee" not in user.roles:
+            user.set_roles(user.roles | {"trainee"})
+        if not user.audience:
+            user.audience = cohort.audience
+        added = classes.enrol(cohort, user, via="join_code")
+        db.session.commit()
+        flash(f"クラス「{cohort.name}」に登録しました。" if added else f"すでにクラス「{cohort.name}」に登録されています。", "info")
+        return redirect(url_for("main.home"))
+    if request.form.get("step") != "register":
+        return render_template("teach/join.html", step="register", code=cohort.join_code, cohort=cohort,
+                               errors={}, values={})
+    values = {k: (request.form.get(k) or "").strip() for k in ("display_name", "login_id", "email")}
+    password, confirm = request.form.get("password", ""), request.form.get("confirm", "")
+    errors = {}
+    if not values["display_name"]:
+        errors["display_name"] = ("ニックネームまたは生徒番号を入力してください。" if cohort.audience == "high_school"
+                                  else "氏名を入力してください。")
+    if password != confirm:
+        errors["confirm"] = "確認用のパスワードが一致しません。"
+    if cohort.audience == "high_school":
+        values["email"] = ""  # students are never asked for an email address
+    if not errors:
+        try:
+            user = accounts.create_user(accounts.NewUser(
+                login_id=values["login_id"], display_name=values["display_name"], password=password,
+                roles=("trainee",), audience=cohort.audience, email=values["email"] or None))
+        except accounts.AccountError as exc:
+            errors["login_id"] = str(exc)
+        else:
+            classes.enrol(cohort, user, via="join_code")
+            audit.record("user.self_register", actor=user, target_type="cohort", target_id=cohort.id)
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            session.permanent = True
+            flash(f"登録しました。クラス「{cohort.name}」の講座をはじめましょう。", "info")
+            return redirect(url_for("main.home"))
+    return render_template("teach/join.html", step="register", code=cohort.join_code, cohort=cohort,
+                           errors=errors, values=values)

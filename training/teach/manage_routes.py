@@ -1,0 +1,162 @@
+"""Instructor pages for running a class: create, edit, owners, join code, roster import."""
+from __future__ import annotations
+
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import delete, select
+from wtforms.fields.choices import SelectChoice
+
+from training import audit
+from training.auth.access import roles_required
+from training.auth.accounts import find_by_login_id
+from training.content import current_content
+from training.dates import fiscal_year_of, today_jst
+from training.extensions import db
+from training.models import AUDIENCES, CohortOwner, RosterUpload, utcnow
+from training.teach import classes
+from training.teach.forms import ClassForm, OwnerForm, RosterForm
+from training.teach.roster import MAX_BYTES, RosterError, apply, check, parse
+from training.teach.routes import bp, load_cohort
+
+
+def _audience_choices():
+    return [SelectChoice(k, v) for k, v in AUDIENCES.items()]
+
+
+@bp.route("/classes/new", methods=["GET", "POST"])
+@roles_required("instructor", "admin")
+def new_class():
+    """A class for one audience and fiscal year; the creator runs it."""
+    form = ClassForm()
+    form.audience.choices = _audience_choices()
+    if request.method == "GET":
+        form.fiscal_year.data = fiscal_year_of(today_jst())
+    if form.validate_on_submit():
+        course = current_content().course_for_audience(form.audience.data)
+        cohort = classes.create_class(
+            name=form.name.data, audience=form.audience.data, fiscal_year=form.fiscal_year.data,
+            owner=current_user, course_id=course.id if course else None, starts_on=form.starts_on.data,
+            due_on=form.due_on.data, join_enabled=form.join_enabled.data)
+        db.session.commit()
+        flash(f"クラス「{cohort.name}」を作成しました。名簿の取り込みか参加コードで受講者を登録してください。", "info")
+        return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+    return render_template("teach/class_form.html", form=form, cohort=None)
+
+
+@bp.route("/classes/<int:cohort_id>/edit", methods=["GET", "POST"])
+@roles_required("instructor", "admin")
+def edit_class(cohort_id: int):
+    cohort = load_cohort(cohort_id)
+    form = ClassForm(obj=cohort)
+    form.audience.choices = _audience_choices()
+    if form.validate_on_submit():
+        for field in ("name", "audience", "fiscal_year", "starts_on", "due_on", "join_enabled"):
+            setattr(cohort, field, getattr(form, field).data)
+        audit.record("class.update", target_type="cohort", target_id=cohort.id)
+        db.session.commit()
+        flash("クラスの設定を保存しました。", "info")
+        return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+    return render_template("teach/class_form.html", form=form, cohort=cohort, owner_form=OwnerForm())
+
+
+@bp.route("/classes/<int:cohort_id>/owners", methods=["POST"])
+@roles_required("instructor", "admin")
+def add_owner(cohort_id: int):
+    """Another instructor may run the class too."""
+    cohort = load_cohort(cohort_id)
+    form = OwnerForm()
+    if form.validate_on_submit():
+        user = find_by_login_id(form.login_id.data)
+        if user is None or not user.has_role("instructor"):
+            flash("そのログインIDの研修担当は見つかりません。", "error")
+        elif user.id in {o.user_id for o in cohort.owners}:
+            flash(f"{user.display_name} さんはすでに担当です。", "info")
+        else:
+            cohort.owners.append(CohortOwner(user_id=user.id))
+            audit.record("class.owner_add", target_type="cohort", target_id=cohort.id, owner=user.login_id)
+            db.session.commit()
+            flash(f"{user.display_name} さんを担当に加えました。", "info")
+    return redirect(url_for("teach.edit_class", cohort_id=cohort.id))
+
+
+@bp.route("/classes/<int:cohort_id>/join-code", methods=["POST"])
+@roles_required("instructor", "admin")
+def join_code(cohort_id: int):
+    """Rotate the code, or switch self-enrolment on or off."""
+    cohort = load_cohort(cohort_id)
+    action = request.form.get("action")
+    if action == "rotate":
+        classes.rotate_join_code(cohort)
+        flash(f"新しい参加コードは {cohort.join_code} です。前のコードは使えなくなりました。", "info")
+    elif action in ("enable", "disable"):
+        cohort.join_enabled = action == "enable"
+        audit.record("class.join_" + action, target_type="cohort", target_id=cohort.id)
+        flash("参加コードでの登録を受け付けます。" if cohort.join_enabled else "参加コードでの登録を停止しました。", "info")
+    else:
+        abort(400)
+    db.session.commit()
+    return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/classes/<int:cohort_id>/roster", methods=["GET", "POST"])
+@roles_required("instructor", "admin")
+def roster_upload(cohort_id: int):
+    """Upload a roster CSV; the next page previews every row before anything is changed."""
+    cohort = load_cohort(cohort_id)
+    form = RosterForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(MAX_BYTES + 1) if upload else b""
+        if not data:
+            form.file.errors = ["CSVファイルを選んでください。"]
+        else:
+            # Old, unconfirmed uploads of this class are dropped: only the newest can be applied.
+            db.session.execute(delete(RosterUpload).where(RosterUpload.cohort_id == cohort.id))
+            stored = RosterUpload(cohort_id=cohort.id, user_id=current_user.id,
+                                  filename=(upload.filename or "roster.csv")[:200], data=data)
+            db.session.add(stored)
+            db.session.commit()
+            return redirect(url_for("teach.roster_preview", cohort_id=cohort.id, upload_id=stored.id))
+    return render_template("teach/roster_upload.html", cohort=cohort, form=form)
+
+
+def _load_upload(cohort, upload_id: int) -> RosterUpload:
+    upload = db.session.get(RosterUpload, upload_id)
+    if upload is None or upload.cohort_id != cohort.id:
+        abort(404)
+    return upload
+
+
+@bp.route("/classes/<int:cohort_id>/roster/<int:upload_id>")
+@roles_required("instructor", "admin")
+def roster_preview(cohort_id: int, upload_id: int):
+    """Every row with its status; errors with the line number as in the file."""
+    cohort = load_cohort(cohort_id)
+    upload = _load_upload(cohort, upload_id)
+    try:
+        roster = check(parse(upload.data), cohort)
+    except RosterError as exc:
+        return render_template("teach/roster_preview.html", cohort=cohort, upload=upload, roster=None,
+                               file_error=str(exc))
+    return render_template("teach/roster_preview.html", cohort=cohort, upload=upload, roster=roster,
+                           file_error=None)
+
+
+@bp.route("/classes/<int:cohort_id>/roster/<int:upload_id>/apply", methods=["POST"])
+@roles_required("instructor", "admin")
+def roster_apply(cohort_id: int, upload_id: int):
+    """Import all rows in one transaction, or none. New accounts' passwords are shown once."""
+    cohort = load_cohort(cohort_id)
+    upload = _load_upload(cohort, upload_id)
+    try:
+        roster = check(parse(upload.data), cohort)
+        created = apply(roster, cohort)
+    except RosterError as exc:
+        db.session.rollback()
+        flash(f"取り込めませんでした（1行も変更していません）: {exc}", "error")
+        return redirect(url_for("teach.roster_preview", cohort_id=cohort.id, upload_id=upload.id))
+    db.session.delete(upload)
+    db.session.commit()
+    return render_template("teach/roster_done.html", cohort=cohort, roster=roster, created=created,
+                           imported_at=utcnow())
