@@ -5,11 +5,12 @@ writer waits for another instead of failing at once), foreign keys on, and write
 transactions that begin with ``BEGIN IMMEDIATE`` so two writers queue up on the lock at the
 start instead of deadlocking when both try to upgrade a read lock ("database is locked").
 Requests that only read (GET, HEAD, OPTIONS) begin a deferred transaction so they never
-wait for a writer.
+wait for a writer; the few GET views that write (audited downloads) say so with
+``writes_on_get``.
 """
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,9 +32,18 @@ def engine_options(database_uri: str, busy_timeout_ms: int) -> dict:
     return {"pool_pre_ping": True}
 
 
+def writes_on_get(view):
+    """Mark a GET view that writes (an audited download): its transactions begin IMMEDIATE."""
+    view.writes_on_get = True
+    return view
+
+
 def _wants_immediate() -> bool:
     """Begin IMMEDIATE unless this is a read-only HTTP request."""
-    return not (has_request_context() and request.method in READ_ONLY_METHODS)
+    if not has_request_context() or request.method not in READ_ONLY_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "writes_on_get", False))
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -10,7 +10,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Boolean, Integer, String, bindparam, literal_column, null, select, type_coerce, union_all
+from sqlalchemy import (Boolean, Integer, String, bindparam, func, literal_column, null, select, type_coerce,
+                        union_all)
 
 from training.content.model import Content, Course, Module
 from training.extensions import db
@@ -44,7 +45,7 @@ def _touch(records: Records, course_id: str, moment: dt.datetime | None) -> None
         records.last_activity[course_id] = moment
 
 
-def _records_query(by_course: bool):
+def _records_query(by_course: bool, many: bool = False, views: bool = True):
     """Every record of a user as one UNION ALL: (kind, course, a, b, id, score, max, passed, at).
 
     Built once per process with bound parameters ``user_id`` (and ``course_id``), so each
@@ -53,15 +54,20 @@ def _records_query(by_course: bool):
     def part(kind, model, a, b, row_id, score, max_score, passed, at):
         stmt = select(literal_column(f"'{kind}'", String).label("kind"), model.course_id.label("course"),
                       a.label("a"), b.label("b"), row_id.label("id"), score.label("score"),
-                      max_score.label("max_score"), passed.label("passed"), at.label("at"))
-        stmt = stmt.where(model.user_id == bindparam("user_id"))
+                      max_score.label("max_score"), passed.label("passed"), at.label("at"),
+                      model.user_id.label("user_id"))
+        if many:
+            stmt = stmt.where(model.user_id.in_(bindparam("user_ids", expanding=True)))
+        else:
+            stmt = stmt.where(model.user_id == bindparam("user_id"))
         return stmt.where(model.course_id == bindparam("course_id")) if by_course else stmt
 
     none_text, none_int = null().cast(String), null().cast(Integer)
     none_bool = null().cast(Boolean)
+    parts = [part("view", SectionView, SectionView.module_id, SectionView.section_id, none_int, none_int, none_int,
+                  none_bool, SectionView.viewed_at)] if views else []
     query = union_all(
-        part("view", SectionView, SectionView.module_id, SectionView.section_id, none_int, none_int, none_int,
-             none_bool, SectionView.viewed_at),
+        *parts,
         part("attempt", QuizAttempt, QuizAttempt.quiz_id, none_text, QuizAttempt.id, QuizAttempt.score,
              QuizAttempt.max_score, QuizAttempt.passed, QuizAttempt.submitted_at),
         part("module", ModuleCompletion, ModuleCompletion.module_id, none_text, none_int, ModuleCompletion.score,
@@ -72,41 +78,72 @@ def _records_query(by_course: bool):
              SurveyResponse.submitted_at),
     ).subquery()
     return (select(query.c.kind, query.c.course, query.c.a, query.c.b, query.c.id, query.c.score,
-                   query.c.max_score, query.c.passed, type_coerce(query.c.at, UTCDateTime()))
+                   query.c.max_score, query.c.passed, type_coerce(query.c.at, UTCDateTime()), query.c.user_id)
             .order_by(query.c.at, query.c.id))
 
 
-_QUERIES: dict[bool, object] = {}
+_QUERIES: dict[tuple[bool, bool, bool], object] = {}
+
+
+def _query(by_course: bool, many: bool, views: bool = True):
+    key = (by_course, many, views)
+    if key not in _QUERIES:
+        _QUERIES[key] = _records_query(by_course, many, views)
+    return _QUERIES[key]
 
 
 def load_records(user_id: int, course_id: str | None = None) -> Records:
     """One query, whatever the size of the course or the number of attempts."""
-    records = Records()
     by_course = course_id is not None
-    if by_course not in _QUERIES:
-        _QUERIES[by_course] = _records_query(by_course)
     params = {"user_id": user_id, "course_id": course_id} if by_course else {"user_id": user_id}
-    rows = db.session.execute(_QUERIES[by_course], params)
-    for kind, course, a, b, row_id, score, max_score, passed, at in rows:
-        if kind == "view":
-            records.viewed[course].add((a, b))
-        elif kind == "attempt":
-            summary = records.attempts[course].setdefault(a, AttemptSummary())
-            summary.count += 1
-            percent = round(100 * score / max_score) if max_score else 0
-            summary.best_percent = max(summary.best_percent, min(percent, 100))
-            summary.passed = summary.passed or bool(passed)
-            summary.last_at, summary.last_id = at, row_id
-        elif kind == "module":
-            records.module_done[course][a] = at
-            continue
-        elif kind == "course":
-            records.course_done[course] = at
-            continue
-        else:
-            records.surveys[course].add(a)
-        _touch(records, course, at)
+    records = Records()
+    for row in db.session.execute(_query(by_course, False), params):
+        _add(records, *row[:9])
     return records
+
+
+def load_records_for(user_ids: list[int], course_id: str) -> dict[int, Records]:
+    """Records of many users in one course, in three queries whatever their number (a class's
+    progress matrix). Section views, by far the most rows, are read as bare ids, with one
+    latest time per user, instead of converting a timestamp per row."""
+    result: dict[int, Records] = {uid: Records() for uid in user_ids}
+    if not user_ids:
+        return result
+    params = {"user_ids": list(user_ids), "course_id": course_id}
+    for row in db.session.execute(_query(True, True, views=False), params):
+        _add(result[row[9]], *row[:9])
+    in_course = (SectionView.user_id.in_(bindparam("user_ids", expanding=True)),
+                 SectionView.course_id == bindparam("course_id"))
+    for user_id, module_id, section_id in db.session.execute(
+            select(SectionView.user_id, SectionView.module_id, SectionView.section_id).where(*in_course), params):
+        result[user_id].viewed[course_id].add((module_id, section_id))
+    for user_id, latest in db.session.execute(
+            select(SectionView.user_id, type_coerce(func.max(SectionView.viewed_at), UTCDateTime()))
+            .where(*in_course).group_by(SectionView.user_id), params):
+        _touch(result[user_id], course_id, latest)
+    return result
+
+
+def _add(records: Records, kind, course, a, b, row_id, score, max_score, passed, at) -> None:
+    """Fold one record row into ``records``."""
+    if kind == "view":
+        records.viewed[course].add((a, b))
+    elif kind == "attempt":
+        summary = records.attempts[course].setdefault(a, AttemptSummary())
+        summary.count += 1
+        percent = round(100 * score / max_score) if max_score else 0
+        summary.best_percent = max(summary.best_percent, min(percent, 100))
+        summary.passed = summary.passed or bool(passed)
+        summary.last_at, summary.last_id = at, row_id
+    elif kind == "module":
+        records.module_done[course][a] = at
+        return
+    elif kind == "course":
+        records.course_done[course] = at
+        return
+    else:
+        records.surveys[course].add(a)
+    _touch(records, course, at)
 
 
 @dataclass(frozen=True)
@@ -198,37 +235,43 @@ def _build_steps(course: Course, content: Content) -> tuple[Step, ...]:
     return tuple(steps)
 
 
+#: Read-only stand-in for "no attempt yet" (never mutated: _add creates its own summaries).
+_NO_ATTEMPTS = AttemptSummary()
+_EMPTY: frozenset = frozenset()
+
+
+def _layout(course: Course, content: Content):
+    """Per course version, computed once: each module with its section keys and quiz id."""
+    key = ("layout", course.id, course.version)
+    if key not in _STEPS:
+        _STEPS[key] = tuple(
+            (content.module(m), tuple((m, s.id) for s in content.module(m).sections_for(course.audience)))
+            for m in course.modules)
+    return _STEPS[key]
+
+
 def course_progress(course: Course, content: Content, records: Records) -> CourseProgress:
-    """Pure computation of a course's progress from the records."""
-    viewed = records.viewed.get(course.id, set())
+    """Pure computation of a course's progress from the records (hot: the class matrix calls it
+    once per trainee, so it works from precomputed per-course layouts)."""
+    viewed = records.viewed.get(course.id, _EMPTY)
     attempts = records.attempts.get(course.id, {})
-    surveys = records.surveys.get(course.id, set())
-    steps = course_steps(course, content)
-    done = []
-    for step in steps:
-        if step.kind == "pre_survey":
-            done.append("pre" in surveys)
-        elif step.kind == "section":
-            done.append((step.module_id, step.item_id) in viewed)
-        elif step.kind in ("quiz", "scenario"):
-            done.append(attempts.get(step.item_id, AttemptSummary()).passed)
-        else:
-            done.append("post" in surveys)
+    surveys = records.surveys.get(course.id, _EMPTY)
     module_done = records.module_done.get(course.id, {})
+    done = ["pre" in surveys]
     modules = []
-    for module_id in course.modules:
-        module = content.module(module_id)
-        sections = module.sections_for(course.audience)
-        modules.append(ModuleStatus(
-            module=module, sections_total=len(sections),
-            sections_viewed=sum((module_id, s.id) in viewed for s in sections),
-            quiz=attempts.get(module.quiz, AttemptSummary()),
-            completed_at=module_done.get(module_id),
-        ))
+    for module, keys in _layout(course, content):
+        seen = [k in viewed for k in keys]
+        quiz = attempts.get(module.quiz, _NO_ATTEMPTS)
+        done.extend(seen)
+        done.append(quiz.passed)
+        modules.append(ModuleStatus(module=module, sections_total=len(keys), sections_viewed=sum(seen), quiz=quiz,
+                                    completed_at=module_done.get(module.id)))
+    scenarios = {s: attempts.get(s, _NO_ATTEMPTS) for s in course.scenarios}
+    done.extend(a.passed for a in scenarios.values())
+    done.append("post" in surveys)
     return CourseProgress(
-        course=course, steps=steps, done=tuple(done), modules=tuple(modules),
-        scenarios={s: attempts.get(s, AttemptSummary()) for s in course.scenarios},
-        pre_survey_done="pre" in surveys, post_survey_done="post" in surveys,
+        course=course, steps=course_steps(course, content), done=tuple(done), modules=tuple(modules),
+        scenarios=scenarios, pre_survey_done="pre" in surveys, post_survey_done="post" in surveys,
         completed_at=records.course_done.get(course.id),
         last_activity=records.last_activity.get(course.id),
     )

@@ -1,18 +1,23 @@
 """Instructor pages: the classes one runs, their members' completions and certificates."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import noload
 
+from training import audit
 from training.auth.access import roles_required
 from training.certificates.issue import STATE_LABELS, state
 from training.certificates.service import certificate_data, current_certificates, file_name, stream_zip
 from training.content import current_content
+from training.database import writes_on_get
 from training.dates import today_jst
 from training.extensions import db
+from training.learn.progress import load_records_for
 from training.models import Cohort, CohortMember, CohortOwner, CourseCompletion, User
 from training.site_settings import load as load_settings
+from training.teach import matrix
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
 
@@ -55,7 +60,7 @@ def cohort(cohort_id: int):
     cohort = load_cohort(cohort_id)
     courses = cohort_courses(cohort)
     members = db.session.scalars(select(User).join(CohortMember).where(CohortMember.cohort_id == cohort.id)
-                                 .order_by(User.name_kana, User.display_name)).all()
+                                 .options(noload(User.role_rows)).order_by(User.name_kana, User.display_name)).all()
     ids = [m.id for m in members]
     completions = {(c.user_id, c.course_id): c for c in db.session.scalars(
         select(CourseCompletion).where(CourseCompletion.user_id.in_(ids)))}
@@ -79,4 +84,50 @@ def certificates_zip(cohort_id: int):
     response = Response(stream_zip(items), mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-certificates.zip"'
     response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _matrix(cohort, course_id: str | None):
+    """Members, their records (one query) and the chosen course of the class."""
+    content = current_content()
+    courses = cohort_courses(cohort)
+    if not courses:
+        abort(404)
+    course = next((c for c in courses if c.id == course_id), courses[0])
+    # Roles are not shown here; not loading them keeps the query count the same for any class size
+    # (roles load in batches of 500 otherwise).
+    members = db.session.scalars(select(User).join(CohortMember).where(CohortMember.cohort_id == cohort.id)
+                                 .options(noload(User.role_rows))).all()
+    records = load_records_for([m.id for m in members], course.id)
+    due = next((a.due_on for a in cohort.assignments if a.course_id == course.id and a.module_id is None), None)
+    rows = matrix.build(members, records, course, content, due or cohort.due_on, today_jst())
+    return content, courses, course, rows
+
+
+@bp.route("/classes/<int:cohort_id>/progress")
+@roles_required("instructor", "admin")
+def progress(cohort_id: int):
+    """Trainees × modules: status, scores, last activity; filter and sort."""
+    cohort = load_cohort(cohort_id)
+    content, courses, course, rows = _matrix(cohort, request.args.get("course"))
+    status, sort = request.args.get("status", ""), request.args.get("sort", "name")
+    shown = matrix.filter_and_sort(rows, status, sort)
+    return render_template("teach/progress.html", cohort=cohort, courses=courses, course=course, rows=shown,
+                           counts=matrix.counts(rows), status=status, sort=sort, content=content,
+                           statuses=matrix.STATUS_LABELS, sorts=matrix.SORTS)
+
+
+@bp.route("/classes/<int:cohort_id>/progress.csv")
+@roles_required("instructor", "admin")
+@writes_on_get
+def progress_csv(cohort_id: int):
+    """The same matrix as CSV (UTF-8 with BOM, opens in Excel)."""
+    cohort = load_cohort(cohort_id)
+    content, _courses, course, rows = _matrix(cohort, request.args.get("course"))
+    shown = matrix.filter_and_sort(rows, request.args.get("status", ""), request.args.get("sort", "name"))
+    response = Response(matrix.to_csv(shown, course, content), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-progress.csv"'
+    response.headers["Cache-Control"] = "private, no-store"
+    audit.record("class.progress_export", target_type="cohort", target_id=cohort.id, rows=len(shown))
+    db.session.commit()
     return response
