@@ -57,6 +57,7 @@ MATRIX = {
     ("POST", "/teach/classes/<int:cohort_id>/roster/<int:upload_id>/apply"): {"instructor", "admin"},
     ("GET", "/teach/classes/<int:cohort_id>/progress"): {"instructor", "admin"},
     ("GET", "/teach/classes/<int:cohort_id>/progress.csv"): {"instructor", "admin"},
+    ("GET", "/teach/classes/<int:cohort_id>/analysis"): {"instructor", "admin"},
     ("GET", "/join"): PUBLIC,
     ("POST", "/join"): PUBLIC,
     ("GET", "/admin/settings"): {"admin"},

@@ -17,6 +17,7 @@ from training.extensions import db
 from training.learn.progress import load_records_for
 from training.models import Cohort, CohortMember, CohortOwner, CourseCompletion, User
 from training.site_settings import load as load_settings
+from training.teach import analysis as insights
 from training.teach import matrix
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
@@ -131,3 +132,22 @@ def progress_csv(cohort_id: int):
     audit.record("class.progress_export", target_type="cohort", target_id=cohort.id, rows=len(shown))
     db.session.commit()
     return response
+
+
+@bp.route("/classes/<int:cohort_id>/analysis")
+@roles_required("instructor", "admin")
+def analysis(cohort_id: int):
+    """Questions people miss, moments where they slip, and the survey change."""
+    cohort = load_cohort(cohort_id)
+    content = current_content()
+    courses = cohort_courses(cohort)
+    if not courses:
+        abort(404)
+    course = next((c for c in courses if c.id == request.args.get("course")), courses[0])
+    member_ids = db.session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)).all()
+    first = insights.first_attempts(member_ids, course)
+    survey, responses = insights.survey_stats(member_ids, course, content)
+    return render_template("teach/analysis.html", cohort=cohort, course=course, courses=courses,
+                           questions=insights.question_stats(first, course, content),
+                           moments=insights.moment_stats(first, course, content), survey=survey,
+                           responses=responses, members=len(member_ids))
