@@ -65,5 +65,12 @@ def load_settings(instance_path: str) -> dict:
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0")),
         "CONTENT_ROOT": os.environ.get("CONTENT_ROOT", str(Path(__file__).resolve().parent.parent)),
+        # Reminder e-mail; without MAIL_SERVER reminders go to the class's outbox instead.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": env_bool("MAIL_USE_TLS", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "no-reply@localhost"),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; sessions expire on their own
     }

@@ -2,7 +2,7 @@
 from training.models.audit import AuditEntry
 from training.models.base import Base, UTCDateTime, utcnow
 from training.models.certificate import Certificate
-from training.models.cohort import Assignment, Cohort, CohortMember, CohortOwner, RosterUpload
+from training.models.cohort import Assignment, Cohort, CohortMember, CohortOwner, Reminder, RosterUpload
 from training.models.progress import (
     CourseCompletion,
     ModuleCompletion,
@@ -27,6 +27,7 @@ __all__ = [
     "CourseCompletion",
     "ModuleCompletion",
     "QuizAttempt",
+    "Reminder",
     "RosterUpload",
     "ScenarioRun",
     "SectionView",

@@ -1,7 +1,7 @@
 """Instructor pages: the classes one runs, their members' completions and certificates."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import noload
@@ -12,13 +12,15 @@ from training.certificates.issue import STATE_LABELS, state
 from training.certificates.service import certificate_data, current_certificates, file_name, stream_zip
 from training.content import current_content
 from training.database import writes_on_get
-from training.dates import today_jst
+from training.dates import format_datetime, today_jst
 from training.extensions import db
 from training.learn.progress import load_records_for
-from training.models import Cohort, CohortMember, CohortOwner, CourseCompletion, User
+from training.models import Cohort, CohortMember, CohortOwner, CourseCompletion, Reminder, User
 from training.site_settings import load as load_settings
 from training.teach import analysis as insights
+from training.spreadsheet import csv_bytes
 from training.teach import matrix
+from training.teach import reminders as reminder_mail
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
 
@@ -151,3 +153,46 @@ def analysis(cohort_id: int):
                            questions=insights.question_stats(first, course, content),
                            moments=insights.moment_stats(first, course, content), survey=survey,
                            responses=responses, members=len(member_ids))
+
+
+@bp.route("/classes/<int:cohort_id>/reminders", methods=["GET", "POST"])
+@roles_required("instructor", "admin")
+def reminders(cohort_id: int):
+    """Overdue and not-started trainees; send them a reminder (SMTP or outbox), recorded."""
+    cohort = load_cohort(cohort_id)
+    content, _courses, course, rows = _matrix(cohort, request.values.get("course"))
+    due = next((a.due_on for a in cohort.assignments if a.course_id == course.id and a.module_id is None), None)
+    due = due or cohort.due_on
+    groups = {key: [r for r in rows if r.status == key] for key in reminder_mail.GROUPS}
+    subject, body = reminder_mail.default_message(cohort, course, due, url_for("main.home", _external=True))
+    if request.method == "POST":
+        group = request.form.get("group", "")
+        if group not in groups:
+            abort(400)
+        subject = (request.form.get("subject") or "").strip()[:200] or subject
+        body = (request.form.get("body") or "").strip() or body
+        counts = reminder_mail.send(cohort, [r.user for r in groups[group]], subject, body, current_user)
+        db.session.commit()
+        flash(f"送信 {counts['sent']}件・送信失敗 {counts['failed']}件・送信待ち（送信箱） {counts['queued']}件・"
+              f"メールアドレスなし {counts['no_email']}件を記録しました。", "info")
+        return redirect(url_for("teach.reminders", cohort_id=cohort.id, course=course.id))
+    history = db.session.scalars(select(Reminder).where(Reminder.cohort_id == cohort.id)
+                                 .order_by(Reminder.created_at.desc()).limit(200)).all()
+    names = {r.user.id: r.user.display_name for r in rows}
+    return render_template("teach/reminders.html", cohort=cohort, course=course, groups=groups,
+                           labels=reminder_mail.GROUPS, subject=subject, body=body, history=history, names=names,
+                           smtp=reminder_mail.smtp_configured())
+
+
+@bp.route("/classes/<int:cohort_id>/reminders.csv")
+@roles_required("instructor", "admin")
+def reminders_csv(cohort_id: int):
+    """The outbox as CSV (name, address, subject) for sending by other means."""
+    cohort = load_cohort(cohort_id)
+    rows = db.session.execute(select(Reminder, User).join(User, User.id == Reminder.user_id).where(
+        Reminder.cohort_id == cohort.id, Reminder.status == "queued").order_by(Reminder.created_at)).all()
+    data = csv_bytes(["氏名", "メールアドレス", "件名", "記録日時"],
+                     [[u.display_name, r.email or "", r.subject, format_datetime(r.created_at)] for r, u in rows])
+    response = Response(data, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-outbox.csv"'
+    return response
