@@ -61,6 +61,8 @@ MATRIX = {
     ("GET", "/teach/classes/<int:cohort_id>/reminders"): {"instructor", "admin"},
     ("POST", "/teach/classes/<int:cohort_id>/reminders"): {"instructor", "admin"},
     ("GET", "/teach/classes/<int:cohort_id>/reminders.csv"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/assignments"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/assignments/<int:assignment_id>/delete"): {"instructor", "admin"},
     ("GET", "/join"): PUBLIC,
     ("POST", "/join"): PUBLIC,
     ("GET", "/admin/settings"): {"admin"},
@@ -107,6 +109,7 @@ SAMPLE = {
     "<int:certificate_id>": "999999",
     "<int:cohort_id>": "999999",
     "<int:upload_id>": "999999",
+    "<int:assignment_id>": "999999",
     "<code>": "ABCD-EFGH-JKMN-PQRS-TVWX",
 }
 

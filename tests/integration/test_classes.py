@@ -142,3 +142,28 @@ def test_join_is_rate_limited(app):
     statuses = [visitor.post("/join", data={"csrf_token": csrf(page), "code": "ZZZZ-ZZZZ"}).status_code
                 for _ in range(11)]
     assert statuses[:10] == [200] * 10 and statuses[10] == 429
+
+
+def test_assignments_add_and_remove(app, client, login_as, create_user_factory):
+    login_as("instructor", audience=None)
+    cohort_id = _create_class(client, audience="counter_staff")
+    page = client.get(f"/teach/classes/{cohort_id}").get_data(as_text=True)
+    client.post(f"/teach/classes/{cohort_id}/assignments", data={"csrf_token": csrf(page), "course_id": "counselors",
+                                                                  "module_id": "counselor-debt", "due_on": "2027-02-28"})
+    bad = client.post(f"/teach/classes/{cohort_id}/assignments", data={"csrf_token": csrf(page), "course_id": "counselors",
+                                                                        "module_id": "hs-notice"})
+    assert bad.status_code == 400
+    with app.app_context():
+        rows = db.session.scalars(select(Assignment).where(Assignment.cohort_id == cohort_id)).all()
+        assert {(a.course_id, a.module_id) for a in rows} == {("counter-staff", None), ("counselors", "counselor-debt")}
+        extra_id = next(a.id for a in rows if a.module_id)
+    member_id, member_login = create_user_factory("trainee", audience="counter_staff")
+    with app.app_context():
+        db.session.add(CohortMember(cohort_id=cohort_id, user_id=member_id))
+        db.session.commit()
+    trainee = app.test_client()
+    AuthActions(trainee).login(member_login)
+    assert trainee.get("/learn/counselors").status_code == 200  # opened by the assignment
+    page = client.get(f"/teach/classes/{cohort_id}").get_data(as_text=True)
+    client.post(f"/teach/classes/{cohort_id}/assignments/{extra_id}/delete", data={"csrf_token": csrf(page)})
+    assert trainee.get("/learn/counselors").status_code == 403

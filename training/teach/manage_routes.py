@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+import datetime as dt
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import delete, select
@@ -13,7 +15,7 @@ from training.auth.accounts import find_by_login_id
 from training.content import current_content
 from training.dates import fiscal_year_of, today_jst
 from training.extensions import db
-from training.models import AUDIENCES, CohortOwner, RosterUpload, utcnow
+from training.models import AUDIENCES, Assignment, CohortOwner, RosterUpload, utcnow
 from training.teach import classes
 from training.teach.forms import ClassForm, OwnerForm, RosterForm
 from training.teach.roster import MAX_BYTES, RosterError, apply, check, parse
@@ -160,3 +162,44 @@ def roster_apply(cohort_id: int, upload_id: int):
     db.session.commit()
     return render_template("teach/roster_done.html", cohort=cohort, roster=roster, created=created,
                            imported_at=utcnow())
+
+
+@bp.route("/classes/<int:cohort_id>/assignments", methods=["POST"])
+@roles_required("instructor", "admin")
+def add_assignment(cohort_id: int):
+    """Assign another course, or a single module of a course, with a due date."""
+    cohort = load_cohort(cohort_id)
+    content = current_content()
+    course = content.course(request.form.get("course_id", ""))
+    module_id = request.form.get("module_id") or None
+    if course is None or (module_id and module_id not in course.modules):
+        abort(400)
+    try:
+        due_on = dt.date.fromisoformat(request.form["due_on"]) if request.form.get("due_on") else None
+    except ValueError:
+        flash("期限の日付が正しくありません。", "error")
+        return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+    exists = any(a.course_id == course.id and a.module_id == module_id for a in cohort.assignments)
+    if exists:
+        flash("同じ割り当てがすでにあります。", "info")
+    else:
+        cohort.assignments.append(Assignment(course_id=course.id, module_id=module_id, due_on=due_on))
+        audit.record("class.assign", target_type="cohort", target_id=cohort.id, course=course.id, module=module_id)
+        db.session.commit()
+        flash("割り当てを追加しました。", "info")
+    return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/classes/<int:cohort_id>/assignments/<int:assignment_id>/delete", methods=["POST"])
+@roles_required("instructor", "admin")
+def delete_assignment(cohort_id: int, assignment_id: int):
+    cohort = load_cohort(cohort_id)
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or assignment.cohort_id != cohort.id:
+        abort(404)
+    db.session.delete(assignment)
+    audit.record("class.unassign", target_type="cohort", target_id=cohort.id, course=assignment.course_id,
+                 module=assignment.module_id)
+    db.session.commit()
+    flash("割り当てを外しました（学習の記録は残ります）。", "info")
+    return redirect(url_for("teach.cohort", cohort_id=cohort.id))

@@ -69,7 +69,7 @@ def cohort(cohort_id: int):
         select(CourseCompletion).where(CourseCompletion.user_id.in_(ids)))}
     certificates = {(c.user_id, c.course_id): c for c in current_certificates(ids)}
     today = today_jst()
-    return render_template("teach/cohort.html", cohort=cohort, courses=courses, members=members,
+    return render_template("teach/cohort.html", cohort=cohort, courses=courses, members=members, content=current_content(),
                            completions=completions, certificates=certificates,
                            states={c.id: STATE_LABELS[state(c, today)] for c in certificates.values()})
 
