@@ -1,0 +1,44 @@
+"""An instructor creates a class, imports a roster with an error, fixes it and sees progress."""
+import pytest
+
+from tests.browser.conftest import DEMO_PASSWORD, sign_in
+
+pytestmark = pytest.mark.browser
+
+HEADER = "職員番号,氏名,ふりがな,所属,メールアドレス,受講区分"
+
+
+def test_instructor_runs_a_class(page, live_server, screenshot, tmp_path):
+    sign_in(page, live_server, "demo-instructor", DEMO_PASSWORD)
+    page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="担当クラス").click()
+    page.get_by_role("link", name="クラスを作成").click()
+    page.get_by_label("クラス名").fill("収納課 12月 ゲートキーパー研修")
+    page.get_by_label("受講区分").select_option("counter_staff")
+    page.get_by_label("受講期限（任意）").fill("2027-01-31")
+    page.get_by_role("button", name="作成する").click()
+    assert page.get_by_role("heading", name="収納課 12月 ゲートキーパー研修").is_visible()
+
+    bad = tmp_path / "名簿.csv"
+    bad.write_bytes(f"{HEADER}\r\n002001,収納 一郎,,収納課,,\r\n002002,,,収納課,,\r\n".encode("cp932"))
+    page.get_by_role("link", name="名簿を取り込む（CSV）").click()
+    page.get_by_label("名簿ファイル").set_input_files(str(bad))
+    page.get_by_role("button", name="確認する").click()
+    assert page.get_by_text("3行目").is_visible()
+    assert page.get_by_text("氏名が空です").is_visible()
+    assert page.get_by_role("button", name="行を取り込む").count() == 0
+    screenshot(page, "instructor-roster-error")
+
+    good = tmp_path / "名簿_修正.csv"
+    good.write_bytes(f"{HEADER}\r\n002001,収納 一郎,,収納課,,\r\n002002,収納 二郎,,収納課,,\r\n".encode("cp932"))
+    page.get_by_role("link", name="別のファイルを選ぶ").click()
+    page.get_by_label("名簿ファイル").set_input_files(str(good))
+    page.get_by_role("button", name="確認する").click()
+    page.get_by_role("button", name="2行を取り込む").click()
+    assert page.get_by_text("初回ログイン用パスワード").first.is_visible()
+    screenshot(page, "instructor-roster-done")
+
+    page.get_by_role("link", name="クラスのページへ").click()
+    page.get_by_role("link", name="進み具合").click()
+    assert page.get_by_role("cell", name="収納 一郎").count() + page.get_by_text("収納 一郎").count() > 0
+    assert page.get_by_text("未着手").first.is_visible()
+    screenshot(page, "instructor-progress")
