@@ -25,7 +25,7 @@ def _class_with_members(app, instructor_login, n, due_on=None):
         db.session.add(CohortOwner(cohort_id=cohort.id, user_id=inst.id))
         now = dt.datetime.now(dt.timezone.utc)
         rows = [{"login_id": f"m{cohort.id}-{i:04d}", "display_name": f"受講者 {i:04d}", "password_hash": "x",
-                 "audience": "counter_staff", "employee_no": f"{cohort.id:02d}{i:05d}", "active": True,
+                 "audience": "counter_staff", "employee_no": f"0{cohort.id:03d}{i:05d}", "active": True,
                  "must_change_password": False, "session_token": f"t{i}", "created_at": now,
                  "department": "=HYPERLINK(\"x\")" if i == 0 else "税務課"} for i in range(n)]
         ids = db.session.scalars(insert(User).returning(User.id), rows).all()
