@@ -1,0 +1,1 @@
+"""The personnel section's area: completion records, exports, reports."""

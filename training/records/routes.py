@@ -1,0 +1,90 @@
+"""Personnel pages: export completion records (CSV for Excel, CP932 CSV, XLSX)."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from sqlalchemy import select
+
+from training import audit
+from training.auth.access import roles_required
+from training.content import current_content
+from training.dates import fiscal_year_of, today_jst
+from training.extensions import db
+from training.models import AUDIENCES, Cohort, User
+from training.records import export
+
+bp = Blueprint("records", __name__, url_prefix="/records")
+
+
+def _date(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise export.FilterError(f"日付「{value}」は YYYY-MM-DD の形で指定してください。") from None
+
+
+def filters_from(form) -> export.Filters:
+    year = (form.get("fiscal_year") or "").strip()
+    if year and not year.isdigit():
+        raise export.FilterError("年度は西暦の数字で指定してください（例：2026）。")
+    cohort = (form.get("cohort_id") or "").strip()
+    filters = export.Filters(
+        fiscal_year=int(year) if year else None, date_from=_date(form.get("date_from")),
+        date_to=_date(form.get("date_to")), department=(form.get("department") or "").strip(),
+        audience=form.get("audience") or "", course_id=form.get("course_id") or "",
+        cohort_id=int(cohort) if cohort.isdigit() else None)
+    filters.check()
+    return filters
+
+
+def _form_context(values, error=None):
+    departments = [d for d in db.session.scalars(select(User.department).distinct().order_by(User.department)) if d]
+    cohorts = db.session.scalars(select(Cohort).order_by(Cohort.fiscal_year.desc(), Cohort.name)).all()
+    return dict(values=values, error=error, departments=departments, cohorts=cohorts, audiences=AUDIENCES,
+                courses=current_content().courses)
+
+
+@bp.route("/export", methods=["GET", "POST"])
+@roles_required("personnel", "admin")
+def export_page():
+    """Choose filters and a format; the download starts at once (CP932 asks first when
+    some characters cannot be written)."""
+    if request.method == "GET":
+        return render_template("records/export.html",
+                               **_form_context({"fiscal_year": str(fiscal_year_of(today_jst())), "format": "csv"}))
+    values = request.form.to_dict()
+    try:
+        filters = filters_from(request.form)
+    except export.FilterError as exc:
+        return render_template("records/export.html", **_form_context(values, str(exc))), 400
+    fmt = values.get("format", "csv")
+    content, today = current_content(), today_jst()
+    if fmt == "csv_cp932" and values.get("replace") != "1":
+        problems = export.cp932_problems(export.rows(filters, content, today))
+        if problems:
+            return render_template("records/cp932.html", problems=problems, values=values)
+    count = sum(1 for _ in db.session.execute(export.statement(filters)))
+    audit.record("records.export", format=fmt, rows=count, filters={k: v for k, v in values.items()
+                                                                      if k not in ("csrf_token",) and v})
+    db.session.commit()
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
+    if fmt == "xlsx":
+        # Rows stream into the write-only workbook; only the compressed file (a few MB for
+        # 100,000 rows) is held until it is sent.
+        target = io.BytesIO()
+        export.write_xlsx(export.rows(filters, content, today), target)
+        response = Response(target.getvalue(),
+                            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        name = f"completions-{stamp}.xlsx"
+    else:
+        encoding = "cp932" if fmt == "csv_cp932" else "utf-8-sig"
+        body = stream_with_context(export.stream_csv(export.rows(filters, content, today), encoding))
+        response = Response(body, mimetype="text/csv")
+        name = f"completions-{stamp}{'-sjis' if encoding == 'cp932' else ''}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
