@@ -15,7 +15,9 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("main.home", "ホーム"),
     NavItem("teach.classes", "担当クラス", frozenset({"instructor", "admin"})),
+    NavItem("records.dashboard", "養成状況", frozenset({"admin", "personnel"})),
     NavItem("records.export_page", "修了記録の出力", frozenset({"admin", "personnel"})),
+    NavItem("records.people", "個人の履歴", frozenset({"admin", "personnel"})),
     NavItem("certificates.admin_list", "修了証", frozenset({"admin", "personnel"})),
     NavItem("admin.users", "利用者管理", frozenset({"admin"})),
     NavItem("admin.audit_log", "監査ログ", frozenset({"admin"})),

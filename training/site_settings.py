@@ -24,6 +24,7 @@ class SiteSettings:
     issuer_name: str
     seal_data_uri: str      # "" when no seal image is set
     date_style: str         # wareki | seireki
+    yearly_target: int      # gatekeepers to train per fiscal year (the plan: 350)
 
 
 def defaults() -> dict:
@@ -33,6 +34,7 @@ def defaults() -> dict:
         "issuer_name": "",
         "seal_data_uri": "",
         "date_style": "wareki",
+        "yearly_target": 350,
     }
 
 

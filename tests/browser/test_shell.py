@@ -84,3 +84,16 @@ def test_admin_creates_user_in_the_browser(page, live_server, screenshot):
     page.get_by_role("button", name="作成する").click()
     page.wait_for_load_state()
     assert page.get_by_text("利用者「ブラウザ 試験」を作成しました").is_visible()
+
+
+def test_personnel_dashboard_and_export_page(page, live_server, screenshot):
+    sign_in(page, live_server, "demo-personnel")
+    page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="養成状況").click()
+    assert page.get_by_role("heading", name="ゲートキーパー養成状況").is_visible()
+    assert page.locator("svg.chart").is_visible()
+    screenshot(page, "personnel-dashboard")
+    page.get_by_role("link", name="この年度の修了記録を出力する").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="出力する").click()
+    data = open(download.value.path(), "rb").read()
+    assert data.startswith(b"\xef\xbb\xbf") and "光が丘 健" in data.decode("utf-8-sig")

@@ -63,6 +63,8 @@ MATRIX = {
     ("GET", "/teach/classes/<int:cohort_id>/reminders.csv"): {"instructor", "admin"},
     ("POST", "/teach/classes/<int:cohort_id>/assignments"): {"instructor", "admin"},
     ("POST", "/teach/classes/<int:cohort_id>/assignments/<int:assignment_id>/delete"): {"instructor", "admin"},
+    ("GET", "/records/"): {"personnel", "admin"},
+    ("GET", "/records/people"): {"personnel", "admin"},
     ("GET", "/records/export"): {"personnel", "admin"},
     ("POST", "/records/export"): {"personnel", "admin"},
     ("GET", "/join"): PUBLIC,

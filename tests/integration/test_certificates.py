@@ -202,14 +202,14 @@ def test_settings_change_signatory_and_validate_the_seal(app, client, login_as, 
     page = client.get("/admin/settings").get_data(as_text=True)
     bad = client.post("/admin/settings", data={"csrf_token": csrf(page), "organisation_name": "練馬区",
                                                "issuer_title": "練馬区長", "issuer_name": "練馬 一郎",
-                                               "date_style": "seireki",
+                                               "date_style": "seireki", "yearly_target": "350",
                                                "seal": (io.BytesIO(b"GIF89a not a png"), "seal.gif")},
                       content_type="multipart/form-data")
     assert "PNG または JPEG" in bad.get_data(as_text=True)
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     ok = client.post("/admin/settings", data={"csrf_token": csrf(page), "organisation_name": "練馬区",
                                               "issuer_title": "練馬区長", "issuer_name": "練馬 一郎",
-                                              "date_style": "seireki", "seal": (io.BytesIO(png), "seal.png")},
+                                              "date_style": "seireki", "yearly_target": "350", "seal": (io.BytesIO(png), "seal.png")},
                      content_type="multipart/form-data")
     assert ok.status_code == 302
     _uid, _login, cert_id = completed()

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from training.models import AUDIENCES, ROLES
@@ -70,5 +70,8 @@ class SiteSettingsForm(FlaskForm):
                                validators=[DataRequired("発行者の職名を入力してください。"), Length(max=60)])
     issuer_name = StringField("発行者の氏名（任意）", validators=[Optional(), Length(max=60)])
     date_style = SelectField("修了証の日付の書き方", choices=[], validate_choice=True)
+    yearly_target = IntegerField("年間のゲートキーパー養成目標（人。計画では350人）",
+                                 validators=[DataRequired("目標人数を入力してください。"),
+                                             NumberRange(1, 100000, "1以上の人数を入力してください。")])
     seal = FileField("公印の画像（PNG または JPEG、300KB まで。任意）")
     remove_seal = BooleanField("公印の画像を削除する")

@@ -5,15 +5,18 @@ import datetime as dt
 import io
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from training import audit
 from training.auth.access import roles_required
 from training.content import current_content
 from training.dates import fiscal_year_of, today_jst
 from training.extensions import db
-from training.models import AUDIENCES, Cohort, User
+from training.certificates.issue import STATE_LABELS, state
+from training.models import AUDIENCES, Certificate, Cohort, CourseCompletion, User
+from training.records import dashboard as reports
 from training.records import export
+from training.site_settings import load as load_settings
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 
@@ -88,3 +91,36 @@ def export_page():
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/")
+@roles_required("personnel", "admin")
+def dashboard():
+    """Gatekeepers trained this fiscal year against the target, by audience, department, month."""
+    year = request.args.get("year", "")
+    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else fiscal_year_of(today_jst())
+    settings = load_settings()
+    board = reports.build(year, settings.yearly_target, current_content())
+    return render_template("records/dashboard.html", board=board, chart=reports.chart(board))
+
+
+@bp.route("/people")
+@roles_required("personnel", "admin")
+def people():
+    """Person history: every completion and certificate of one person, by 職員番号 or name."""
+    query = request.args.get("q", "").strip()
+    found = []
+    if query:
+        like = f"%{query}%"
+        found = db.session.scalars(select(User).where(or_(User.employee_no == query, User.display_name.like(like),
+                                                          User.name_kana.like(like))).order_by(User.display_name)
+                                   .limit(50)).all()
+    ids = [u.id for u in found]
+    completions = db.session.scalars(select(CourseCompletion).where(CourseCompletion.user_id.in_(ids or [-1]))
+                                     .order_by(CourseCompletion.completed_at)).all()
+    certificates = db.session.scalars(select(Certificate).where(Certificate.user_id.in_(ids or [-1]))
+                                      .order_by(Certificate.serial)).all()
+    today = today_jst()
+    return render_template("records/people.html", query=query, people=found, content=current_content(),
+                           completions=completions, certificates=certificates,
+                           states={c.id: STATE_LABELS[state(c, today)] for c in certificates})

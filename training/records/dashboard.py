@@ -1,0 +1,100 @@
+"""The fiscal-year dashboard: gatekeepers trained against the yearly target, by audience,
+department and month, and the pre/post survey change."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from training.content.model import Content
+from training.dates import JST, fiscal_year_bounds, fiscal_year_of
+from training.extensions import db
+from training.models import AUDIENCES, CourseCompletion, SurveyResponse, User
+
+MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    fiscal_year: int
+    target: int
+    trained: int                           # people with at least one completion in the year
+    completions: int
+    by_audience: list[tuple[str, int]]
+    by_department: list[tuple[str, int]]
+    by_month: list[tuple[int, int, int]]   # (month, people first trained that month, cumulative)
+    efficacy: list[tuple[str, float | None, float | None]]
+    years: list[int]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.trained / self.target) if self.target else 0
+
+
+def _window(year: int) -> tuple[dt.datetime, dt.datetime]:
+    first, last = fiscal_year_bounds(year)
+    start = dt.datetime.combine(first, dt.time(), JST).astimezone(dt.timezone.utc)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), JST).astimezone(dt.timezone.utc)
+    return start, end
+
+
+def build(year: int, target: int, content: Content) -> Dashboard:
+    """A handful of queries, whatever the number of completions."""
+    start, end = _window(year)
+    rows = db.session.execute(
+        select(CourseCompletion.user_id, CourseCompletion.completed_at, User.audience, User.department)
+        .join(User, User.id == CourseCompletion.user_id)
+        .where(CourseCompletion.completed_at >= start, CourseCompletion.completed_at < end)
+        .order_by(CourseCompletion.completed_at)).all()
+    first: dict[int, tuple] = {}
+    for user_id, completed_at, audience, department in rows:
+        first.setdefault(user_id, (completed_at.astimezone(JST), audience, department))
+    audiences = Counter(AUDIENCES.get(a or "", "（未設定）") for _, a, _ in first.values())
+    departments = Counter(d or "（所属なし）" for _, _, d in first.values())
+    months = Counter(when.month for when, _, _ in first.values())
+    cumulative, by_month = 0, []
+    for month in MONTHS:
+        cumulative += months.get(month, 0)
+        by_month.append((month, months.get(month, 0), cumulative))
+    responses = db.session.execute(
+        select(SurveyResponse.phase, SurveyResponse.answers)
+        .where(SurveyResponse.submitted_at >= start, SurveyResponse.submitted_at < end)).all()
+    efficacy = []
+    for item in content.survey.efficacy:
+        means = []
+        for phase in ("pre", "post"):
+            values = [a["efficacy"][item.id] for p, a in responses if p == phase and item.id in a.get("efficacy", {})]
+            means.append(round(sum(values) / len(values), 2) if values else None)
+        efficacy.append((item.text, *means))
+    years = sorted({year, *_years()}, reverse=True)
+    return Dashboard(fiscal_year=year, target=target, trained=len(first), completions=len(rows),
+                     by_audience=audiences.most_common(), by_department=departments.most_common(15),
+                     by_month=by_month, efficacy=efficacy, years=years)
+
+
+def _years() -> list[int]:
+    """Fiscal years that have completions (for the year picker)."""
+    first = db.session.scalar(select(func.min(CourseCompletion.completed_at)))
+    last = db.session.scalar(select(func.max(CourseCompletion.completed_at)))
+    if first is None:
+        return []
+    return list(range(fiscal_year_of(first.astimezone(JST).date()), fiscal_year_of(last.astimezone(JST).date()) + 1))
+
+
+def chart(dashboard: Dashboard, width: int = 720, height: int = 260) -> dict:
+    """Geometry for the server-rendered SVG: monthly bars, the cumulative line, the target line."""
+    left, bottom, top = 48, height - 32, 16
+    top_value = max(dashboard.target, dashboard.by_month[-1][2], 1)
+    scale = (bottom - top) / top_value
+    step = (width - left - 16) / 12
+    bars, points = [], []
+    for index, (month, count, cumulative) in enumerate(dashboard.by_month):
+        x = left + index * step
+        bars.append({"x": round(x + step * 0.2, 1), "y": round(bottom - count * scale, 1), "w": round(step * 0.6, 1),
+                     "h": round(count * scale, 1), "month": month, "count": count,
+                     "label_x": round(x + step / 2, 1)})
+        points.append(f"{round(x + step / 2, 1)},{round(bottom - cumulative * scale, 1)}")
+    return {"width": width, "height": height, "left": left, "bottom": bottom, "bars": bars,
+            "line": " ".join(points), "target_y": round(bottom - dashboard.target * scale, 1), "top_value": top_value}
