@@ -95,5 +95,7 @@ def test_personnel_dashboard_and_export_page(page, live_server, screenshot):
     page.get_by_role("link", name="この年度の修了記録を出力する").click()
     with page.expect_download() as download:
         page.get_by_role("button", name="出力する").click()
-    data = open(download.value.path(), "rb").read()
+    from pathlib import Path
+
+    data = Path(download.value.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and "光が丘 健" in data.decode("utf-8-sig")
