@@ -69,12 +69,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from training.learn import scenario_routes  # noqa: F401 - adds the scenario views to learn_bp
     from training.learn.routes import bp as learn_bp
     from training.main.routes import bp as main_bp
+    from training.records.api import bp as api_bp
     from training.records.routes import bp as records_bp
     from training.teach import manage_routes  # noqa: F401 - adds the class management views to teach_bp
     from training.teach.join_routes import bp as join_bp
     from training.teach.routes import bp as teach_bp
 
-    for blueprint in (auth_bp, main_bp, learn_bp, teach_bp, join_bp, certificates_bp, records_bp, admin_bp):
+    for blueprint in (auth_bp, main_bp, learn_bp, teach_bp, join_bp, certificates_bp, records_bp, api_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

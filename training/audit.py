@@ -18,6 +18,20 @@ AUDIT_LABELS = {
     "user.reactivate": "利用者の再有効化",
     "user.password_change": "パスワード変更",
     "user.password_reset": "仮パスワードの設定",
+    "records.export": "修了記録の出力",
+    "api.completions": "API：修了記録の取得",
+    "api.token_create": "APIトークンの作成",
+    "api.token_revoke": "APIトークンの無効化",
+    "audit.export": "監査ログの出力",
+    "certificate.issue": "修了証の発行",
+    "certificate.reissue": "修了証の再発行",
+    "certificate.revoke": "修了証の取消",
+    "course.complete": "コースの修了",
+    "settings.change": "設定の変更",
+    "roster.import": "名簿の取り込み",
+    "class.create": "クラスの作成",
+    "class.reminders": "リマインドの送信",
+    "class.progress_export": "進み具合の出力",
 }
 
 

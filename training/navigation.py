@@ -18,6 +18,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("records.dashboard", "養成状況", frozenset({"admin", "personnel"})),
     NavItem("records.export_page", "修了記録の出力", frozenset({"admin", "personnel"})),
     NavItem("records.people", "個人の履歴", frozenset({"admin", "personnel"})),
+    NavItem("records.tokens", "API連携", frozenset({"admin", "personnel"})),
     NavItem("certificates.admin_list", "修了証", frozenset({"admin", "personnel"})),
     NavItem("admin.users", "利用者管理", frozenset({"admin"})),
     NavItem("admin.audit_log", "監査ログ", frozenset({"admin"})),

@@ -66,6 +66,10 @@ MATRIX = {
     ("GET", "/records/"): {"personnel", "admin"},
     ("GET", "/records/people"): {"personnel", "admin"},
     ("GET", "/records/export"): {"personnel", "admin"},
+    ("GET", "/records/tokens"): {"personnel", "admin"},
+    ("POST", "/records/tokens"): {"personnel", "admin"},
+    ("POST", "/records/tokens/<int:token_id>/revoke"): {"personnel", "admin"},
+    ("GET", "/api/v1/completions"): "bearer-token",  # tested in test_records_api
     ("POST", "/records/export"): {"personnel", "admin"},
     ("GET", "/join"): PUBLIC,
     ("POST", "/join"): PUBLIC,
@@ -80,6 +84,7 @@ MATRIX = {
     ("POST", "/admin/users/<int:user_id>/password"): {"admin"},
     ("GET", "/admin/audit"): {"admin"},
     ("GET", "/admin/contacts"): {"admin"},
+    ("GET", "/admin/audit.csv"): {"admin"},
 }
 
 
@@ -114,6 +119,7 @@ SAMPLE = {
     "<int:cohort_id>": "999999",
     "<int:upload_id>": "999999",
     "<int:assignment_id>": "999999",
+    "<int:token_id>": "999999",
     "<code>": "ABCD-EFGH-JKMN-PQRS-TVWX",
 }
 
@@ -139,7 +145,9 @@ def test_access(app, create_user_factory, who):
         response = client.open(_url(rule, sample_user_id), method=method, data={})
         response.close()  # static files are streamed from an open file
         to_login = response.status_code == 302 and "/login" in response.headers.get("Location", "")
-        if allowed == PUBLIC:
+        if allowed == "bearer-token":
+            ok = response.status_code == 401  # no session role opens the API; only a token does
+        elif allowed == PUBLIC:
             ok = response.status_code != 403 and not to_login
         elif who == "anonymous":
             ok = to_login

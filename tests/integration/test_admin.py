@@ -130,3 +130,16 @@ def test_audit_log_page_lists_logins(client, login_as):
 def test_unknown_user_is_404(client, login_as):
     login_as("admin")
     assert client.get("/admin/users/999999").status_code == 404
+
+
+def test_audit_log_exports_to_csv_and_is_itself_audited(app, client, login_as):
+    import csv
+    import io
+
+    login_as("admin")
+    response = client.get("/admin/audit.csv?action=login")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0] == ["日時", "操作", "実行者", "対象", "接続元", "詳細"]
+    assert any(r[1] == "login.success" for r in rows[1:])
+    with app.app_context():
+        assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "audit.export")).detail["rows"] >= 1

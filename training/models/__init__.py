@@ -1,4 +1,5 @@
 """All models, importable from one place (Alembic's autogenerate needs them all loaded)."""
+from training.models.api_token import ApiToken
 from training.models.audit import AuditEntry
 from training.models.base import Base, UTCDateTime, utcnow
 from training.models.certificate import Certificate
@@ -16,6 +17,7 @@ from training.models.user import AUDIENCES, ROLES, User, UserRole
 
 __all__ = [
     "AUDIENCES",
+    "ApiToken",
     "ROLES",
     "Assignment",
     "AuditEntry",

@@ -88,7 +88,12 @@ def statement(filters: Filters):
 
 def rows(filters: Filters, content: Content, today: dt.date) -> Iterator[list]:
     """Typed rows (dates as dates, scores as numbers), fetched in batches."""
-    result = db.session.execute(statement(filters).execution_options(yield_per=BATCH))
+    return rows_for(statement(filters).execution_options(yield_per=BATCH), content, today)
+
+
+def rows_for(stmt, content: Content, today: dt.date) -> Iterator[list]:
+    """The export's rows for any form of its statement (paged for the API)."""
+    result = db.session.execute(stmt)
     for (course_id, completed_at, score, employee_no, name, kana, department, audience, serial, revoked_at,
          superseded_at, valid_until) in result:
         course = content.course(course_id)

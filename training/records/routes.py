@@ -4,7 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context,
+                   url_for)
+from flask_login import current_user
 from sqlalchemy import or_, select
 
 from training import audit
@@ -13,7 +15,8 @@ from training.content import current_content
 from training.dates import fiscal_year_of, today_jst
 from training.extensions import db
 from training.certificates.issue import STATE_LABELS, state
-from training.models import AUDIENCES, Certificate, Cohort, CourseCompletion, User
+from training.models import AUDIENCES, ApiToken, Certificate, Cohort, CourseCompletion, User, utcnow
+from training.records import api
 from training.records import dashboard as reports
 from training.records import export
 from training.site_settings import load as load_settings
@@ -124,3 +127,38 @@ def people():
     return render_template("records/people.html", query=query, people=found, content=current_content(),
                            completions=completions, certificates=certificates,
                            states={c.id: STATE_LABELS[state(c, today)] for c in certificates})
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@roles_required("personnel", "admin")
+def tokens():
+    """API tokens for HR systems: create (shown once), list, revoke."""
+    created = None
+    if request.method == "POST":
+        name = (request.form.get("name") or "").strip()[:100]
+        if not name:
+            flash("用途（名前）を入力してください。", "error")
+        else:
+            token, digest = api.new_token()
+            row = ApiToken(name=name, token_hash=digest, prefix=token[:10], created_by_id=current_user.id)
+            db.session.add(row)
+            db.session.flush()
+            audit.record("api.token_create", target_type="api_token", target_id=row.id, name=name)
+            db.session.commit()
+            created = token
+    rows = db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())).all()
+    return render_template("records/tokens.html", tokens=rows, created=created)
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@roles_required("personnel", "admin")
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        abort(404)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record("api.token_revoke", target_type="api_token", target_id=token.id, name=token.name)
+        db.session.commit()
+        flash(f"トークン「{token.name}」を無効にしました。", "info")
+    return redirect(url_for("records.tokens"))

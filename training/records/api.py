@@ -1,0 +1,96 @@
+"""The read-only records API: ``GET /api/v1/completions`` with bearer tokens.
+
+Documented in docs/api.md and docs/openapi.yaml. Unknown or revoked tokens get 401 with no
+detail; every call is audited with the token's name, the filters and the row count.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import Blueprint, g, jsonify, request
+from sqlalchemy import func, select
+
+from training import audit
+from training.content import current_content
+from training.dates import today_jst
+from training.extensions import csrf, db, limiter
+from training.models import ApiToken, utcnow
+from training.records import export
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+FIELDS = ("employee_no", "name", "name_kana", "department", "audience", "course", "completed_on",
+          "completed_on_wareki", "score", "certificate_serial", "status")
+MAX_PER_PAGE = 1000
+
+
+def new_token() -> tuple[str, str]:
+    """(token shown once, its hash to store)."""
+    token = "gk_" + secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _unauthorized():
+    response = jsonify({"error": "unauthorized"})
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="records"'
+    return response
+
+
+def _token_key() -> str:
+    header = request.headers.get("Authorization", "")
+    return "api:" + hash_token(header[7:].strip())[:16] if header.startswith("Bearer ") else "api:" + (
+        request.remote_addr or "")
+
+
+@bp.before_request
+def _authenticate():
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return _unauthorized()
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(header[7:].strip()),
+                                                     ApiToken.revoked_at.is_(None)))
+    if token is None:
+        return _unauthorized()
+    g.api_token = token
+    return None
+
+
+@bp.route("/completions")
+@limiter.limit("120 per minute", key_func=_token_key, scope="api")
+def completions():
+    """Completion records with the export's filters, paginated."""
+    try:
+        filters = _filters()
+        page = max(int(request.args.get("page", 1)), 1)
+        per_page = min(max(int(request.args.get("per_page", 100)), 1), MAX_PER_PAGE)
+    except (export.FilterError, ValueError) as exc:
+        message = str(exc) if isinstance(exc, export.FilterError) else "page と per_page は正の整数で指定してください。"
+        return jsonify({"error": "bad_request", "message": message}), 400
+    statement = export.statement(filters)
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    rows = export.rows_for(statement.limit(per_page).offset((page - 1) * per_page), current_content(), today_jst())
+    data = [dict(zip(FIELDS, _json_row(row))) for row in rows]
+    token = g.api_token
+    token.last_used_at = utcnow()
+    audit.record("api.completions", target_type="api_token", target_id=token.id, token=token.name,
+                 rows=len(data), page=page, filters={k: v for k, v in request.args.items() if k not in ("page",)})
+    db.session.commit()
+    return jsonify({"data": data, "page": page, "per_page": per_page, "total": total,
+                    "next_page": page + 1 if page * per_page < total else None})
+
+
+def _filters() -> export.Filters:
+    from training.records.routes import filters_from
+
+    return filters_from(request.args)
+
+
+def _json_row(row: list) -> list:
+    return [cell.isoformat() if hasattr(cell, "isoformat") else cell for cell in row]
