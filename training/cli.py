@@ -238,11 +238,34 @@ def export_completions_command(fiscal_year, date_from, date_to, department, audi
     click.echo(f"{count}件を {output} に書き出しました。")
 
 
+@click.command("retention")
+@with_appcontext
+@click.option("--years", type=int, help="保存年数（省略時は設定の値）")
+@click.option("--dry-run", is_flag=True, help="対象の人数を表示するだけで、何も変更しない")
+def retention_command(years, dry_run):
+    """Remove trainees' personal data after the retention period (anonymous counts stay)."""
+    from training.models import utcnow
+    from training.records import retention
+    from training.site_settings import load as load_settings
+
+    years = years if years is not None else load_settings().retention_years
+    if not years:
+        click.echo("保存年数が設定されていません（設定の「個人情報の保存年数」または --years）。何もしません。")
+        return
+    users = retention.due_for_erasure(years, utcnow())
+    if dry_run:
+        click.echo(f"{years}年を過ぎた受講者 {len(users)}人が対象です（--dry-run: 変更していません）。")
+        return
+    count = retention.erase(users)
+    db.session.commit()
+    click.echo(f"{count}人の個人情報を削除しました（修了の件数は匿名で残しています）。")
+
+
 # Content commands work without the app (which refuses to start on invalid content).
 cli.add_command(content_group)
 
 
 def register_commands(app: Flask) -> None:
     """Attach the project commands to ``app.cli`` (and so to ``training``)."""
-    for command in (init_db_command, users_group, demo_command, export_group):
+    for command in (init_db_command, users_group, demo_command, export_group, retention_command):
         app.cli.add_command(command)

@@ -25,6 +25,7 @@ class SiteSettings:
     seal_data_uri: str      # "" when no seal image is set
     date_style: str         # wareki | seireki
     yearly_target: int      # gatekeepers to train per fiscal year (the plan: 350)
+    retention_years: int    # personal data of trainees kept this long (0: kept)
 
 
 def defaults() -> dict:
@@ -35,6 +36,7 @@ def defaults() -> dict:
         "seal_data_uri": "",
         "date_style": "wareki",
         "yearly_target": 350,
+        "retention_years": 0,
     }
 
 

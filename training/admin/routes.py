@@ -197,7 +197,8 @@ def settings():
             changed = site_settings.save(
                 organisation_name=form.organisation_name.data.strip(), issuer_title=form.issuer_title.data.strip(),
                 issuer_name=(form.issuer_name.data or "").strip(), date_style=form.date_style.data,
-                seal_data_uri=seal, yearly_target=form.yearly_target.data)
+                seal_data_uri=seal, yearly_target=form.yearly_target.data,
+                retention_years=form.retention_years.data or 0)
             db.session.commit()
             flash("設定を保存しました。" if changed else "変更はありませんでした。", "info")
             return redirect(url_for("admin.settings"))
