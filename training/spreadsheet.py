@@ -10,12 +10,13 @@ import csv
 import io
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FIRST = frozenset(FORMULA_STARTS)
 
 
 def neutralise(value) -> str:
     """The cell as text, with formula-like text made inert."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    text = value if type(value) is str else ("" if value is None else str(value))
+    return "'" + text if text[:1] in _FIRST else text
 
 
 def csv_bytes(header: list[str], rows: list[list]) -> bytes:

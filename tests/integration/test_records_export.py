@@ -89,7 +89,7 @@ def test_xlsx_is_typed_with_a_frozen_filtered_header(client, login_as, people):
     sheet = book.active
     assert [c.value for c in sheet[1]] == HEADER
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:K3"
-    assert sheet["A2"].value == "000124" and sheet["A2"].number_format == "@"
+    assert sheet["A2"].value == "000124" and sheet["A2"].data_type == "s"
     assert sheet["G2"].value == dt.datetime(2026, 4, 1) and sheet["I2"].value == 100
     assert sheet["B2"].value == "'=石神井 花子" and sheet["D3"].value == "'@国保年金課"
     assert sheet["A1"].font.bold

@@ -94,22 +94,35 @@ def rows(filters: Filters, content: Content, today: dt.date) -> Iterator[list]:
 def rows_for(stmt, content: Content, today: dt.date) -> Iterator[list]:
     """The export's rows for any form of its statement (paged for the API)."""
     result = db.session.execute(stmt)
+    titles = {c.id: c.title for c in content.courses}
+    wareki: dict[dt.date, str] = {}
     for (course_id, completed_at, score, employee_no, name, kana, department, audience, serial, revoked_at,
          superseded_at, valid_until) in result:
-        course = content.course(course_id)
         day = completed_at.astimezone(JST).date()
-        if serial is None:
-            status = "none"
-        else:
-            status = state(Certificate(revoked_at=revoked_at, superseded_at=superseded_at, valid_until=valid_until),
-                           today)
+        if day not in wareki:
+            wareki[day] = format_wareki(day)
         yield [employee_no or "", name, kana or "", department or "", AUDIENCES.get(audience or "", ""),
-               course.title if course else course_id, day, format_wareki(day), score, serial or "",
-               STATUS.get(status, "")]
+               titles.get(course_id, course_id), day, wareki[day], score, serial or "",
+               _status(serial, revoked_at, superseded_at, valid_until, today)]
 
 
-def _text_cells(row: list) -> list[str]:
-    return [neutralise(cell.isoformat() if isinstance(cell, dt.date) else cell) for cell in row]
+def _status(serial, revoked_at, superseded_at, valid_until, today: dt.date) -> str:
+    """有効 / 失効 / 取消 for the certificate columns (the rules of certificates.issue.state)."""
+    if serial is None:
+        return ""
+    return STATUS[state(Certificate(revoked_at=revoked_at, superseded_at=superseded_at, valid_until=valid_until),
+                        today)] if revoked_at or superseded_at or (valid_until and today > valid_until) else STATUS["valid"]
+
+
+#: Columns holding text that people or content authors wrote; the others (dates, 和暦, score,
+#: serial, status) are produced by the system in fixed formats that never start with =+-@.
+TEXT_COLUMNS = 6
+
+
+def _text_cells(row: list) -> list:
+    cells = [neutralise(cell) for cell in row[:TEXT_COLUMNS]]
+    cells.extend(cell.isoformat() if isinstance(cell, dt.date) else cell for cell in row[TEXT_COLUMNS:])
+    return cells
 
 
 def cp932_problems(data: Iterable[list], limit: int = 200) -> list[tuple[int, str, str]]:
@@ -117,7 +130,7 @@ def cp932_problems(data: Iterable[list], limit: int = 200) -> list[tuple[int, st
     problems = []
     for number, row in enumerate(data, start=2):
         for column, cell in zip(HEADER, _text_cells(row)):
-            bad = "".join(sorted({ch for ch in cell if not _cp932_ok(ch)}))
+            bad = "".join(sorted({ch for ch in str(cell) if not _cp932_ok(ch)}))
             if bad:
                 problems.append((number, column, bad))
                 if len(problems) >= limit:
@@ -184,19 +197,10 @@ def write_xlsx(data: Iterable[list], target) -> int:
     sheet.append(header)
     count = 0
     for row in data:
-        cells = []
-        for index, value in enumerate(row):
-            if isinstance(value, dt.date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(value, int):
-                cell = WriteOnlyCell(sheet, value=value)
-            else:
-                cell = WriteOnlyCell(sheet, value=neutralise(value))
-                if index == 0:
-                    cell.number_format = "@"  # 職員番号 stays text: leading zeros kept
-            cells.append(cell)
-        sheet.append(cells)
+        # Plain values are typed by openpyxl: text stays text (職員番号 keeps its leading zeros),
+        # dates become date cells, scores numbers. Only text is neutralised.
+        sheet.append([value if isinstance(value, (int, dt.date)) or value is None else neutralise(value)
+                      for value in row])
         count += 1
     sheet.auto_filter.ref = f"A1:{chr(64 + len(HEADER))}{count + 1}"
     book.save(target)
