@@ -14,7 +14,7 @@ import tempfile
 import time
 
 from flask_migrate import upgrade
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 
 os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="training-bench-"))
 

@@ -1,12 +1,9 @@
 """Question analysis, scenario moments and the survey change for a class."""
 from pathlib import Path
 
-from sqlalchemy import select
-
+from tests.support.classes import make_class
 from tests.support.learner import Learner
 from training.content import load_checked
-from training.extensions import db
-from training.models import Cohort, CohortMember, CohortOwner, User
 
 CONTENT = load_checked(Path(__file__).resolve().parents[2])
 COURSE = CONTENT.course("counter-staff")
@@ -29,15 +26,7 @@ def test_analysis_shows_missed_questions_and_slips(app, login_as, create_user_fa
         learner.play_best(COURSE.scenarios[0])
         learners.append(uid)
     _iid, instructor = create_user_factory("instructor", audience=None)
-    with app.app_context():
-        inst = db.session.scalar(select(User).where(User.login_id == instructor))
-        cohort = Cohort(name="分析クラス", audience="counter_staff", fiscal_year=2026)
-        db.session.add(cohort)
-        db.session.flush()
-        db.session.add(CohortOwner(cohort_id=cohort.id, user_id=inst.id))
-        db.session.add_all([CohortMember(cohort_id=cohort.id, user_id=u) for u in learners])
-        db.session.commit()
-        cohort_id = cohort.id
+    cohort_id = make_class(app, instructor, name="分析クラス", member_ids=learners)
     client = app.test_client()
     AuthActions(client).login(instructor)
     html = client.get(f"/teach/classes/{cohort_id}/analysis").get_data(as_text=True)

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import AuthActions
+from tests.support.classes import make_class
 from tests.support.learner import csrf
 from training.content import load_checked
 from training.demo import simulate_learning
 from training.extensions import db
-from training.models import AuditEntry, Certificate, Cohort, CohortMember, CohortOwner, User
+from training.models import AuditEntry, Certificate, User
 
 CONTENT = load_checked(Path(__file__).resolve().parents[2])
 COURSE = CONTENT.course("counter-staff")
@@ -82,15 +83,7 @@ def test_instructor_sees_only_their_classes_certificates(app, completed, create_
     uid, _login, cert_id = completed()
     _other_uid, _other_login, other_cert = completed(name="大泉 学")
     _iid, instructor = create_user_factory("instructor", audience=None)
-    with app.app_context():
-        inst = db.session.scalar(select(User).where(User.login_id == instructor))
-        cohort = Cohort(name="税務課 11月", audience="counter_staff", fiscal_year=2026)
-        db.session.add(cohort)
-        db.session.flush()
-        db.session.add_all([CohortOwner(cohort_id=cohort.id, user_id=inst.id),
-                            CohortMember(cohort_id=cohort.id, user_id=uid)])
-        db.session.commit()
-        cohort_id = cohort.id
+    cohort_id = make_class(app, instructor, name="税務課 11月", member_ids=[uid])
     client = _client_for(app, instructor)
     assert client.get(f"/certificates/{cert_id}.pdf").status_code == 200
     assert client.get(f"/certificates/{other_cert}.pdf").status_code == 404
@@ -179,15 +172,7 @@ def test_class_zip_holds_one_pdf_per_completed_member(app, completed, create_use
     members = [completed(name=name)[0] for name in ("𠮷田 一", "髙橋 二")]
     not_done, _ = create_user_factory("trainee", audience="counter_staff")
     _iid, instructor = create_user_factory("instructor", audience=None)
-    with app.app_context():
-        inst = db.session.scalar(select(User).where(User.login_id == instructor))
-        cohort = Cohort(name="収納課 研修", audience="counter_staff", fiscal_year=2026)
-        db.session.add(cohort)
-        db.session.flush()
-        db.session.add(CohortOwner(cohort_id=cohort.id, user_id=inst.id))
-        db.session.add_all([CohortMember(cohort_id=cohort.id, user_id=u) for u in [*members, not_done]])
-        db.session.commit()
-        cohort_id = cohort.id
+    cohort_id = make_class(app, instructor, name="収納課 研修", member_ids=[*members, not_done])
     response = _client_for(app, instructor).get(f"/teach/classes/{cohort_id}/certificates.zip")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))

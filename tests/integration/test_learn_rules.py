@@ -43,7 +43,7 @@ def test_other_audience_course_is_refused_and_nothing_stored(app, client, login_
     response = client.get(f"/learn/{COURSE.id}")
     assert response.status_code == 403
     assert "受講の対象になっていません" in response.get_data(as_text=True)
-    page = client.get(f"/learn/residents/survey/pre").get_data(as_text=True)
+    page = client.get("/learn/residents/survey/pre").get_data(as_text=True)
     client.post(f"/learn/{COURSE.id}/survey/pre", data={"csrf_token": csrf(page)})
     assert _count(app, SurveyResponse, user_id=user_id) == 0
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from wtforms.fields.choices import SelectChoice
 
 from training import audit
