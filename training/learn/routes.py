@@ -46,6 +46,16 @@ def load_module(content, course, module_id: str):
     return content.module(module_id)
 
 
+def load_section(content, course, module_id: str, section_id: str):
+    """(module, the sections this course's audience reads, the section's index), or 404."""
+    module = load_module(content, course, module_id)
+    sections = module.sections_for(course.audience)
+    index = next((i for i, s in enumerate(sections) if s.id == section_id), None)
+    if index is None:
+        abort(404)
+    return module, sections, index
+
+
 def step_url(course, step) -> str:
     """Where a progress step is done."""
     if step is None:
@@ -124,11 +134,7 @@ def survey(course_id, phase):
 def section(course_id, module_id, section_id):
     """One section of a lesson, with previous/next, key points and sources."""
     content, course = load_course(course_id)
-    module = load_module(content, course, module_id)
-    sections = module.sections_for(course.audience)
-    index = next((i for i, s in enumerate(sections) if s.id == section_id), None)
-    if index is None:
-        abort(404)
+    module, sections, index = load_section(content, course, module_id, section_id)
     progress = course_progress(course, content, load_records(current_user.id, course.id))
     gate = require_pre_survey(course, progress)
     if gate:
@@ -149,11 +155,7 @@ def section(course_id, module_id, section_id):
 def section_next(course_id, module_id, section_id):
     """Moving on marks the section as viewed, then shows the next section or the quiz."""
     content, course = load_course(course_id)
-    module = load_module(content, course, module_id)
-    sections = module.sections_for(course.audience)
-    index = next((i for i, s in enumerate(sections) if s.id == section_id), None)
-    if index is None:
-        abort(404)
+    module, sections, index = load_section(content, course, module_id, section_id)
     exists = db.session.scalar(select(SectionView.id).where(
         SectionView.user_id == current_user.id, SectionView.course_id == course.id,
         SectionView.module_id == module.id, SectionView.section_id == section_id))

@@ -92,7 +92,8 @@ def scenario_start(course_id, scenario_id):
     return redirect(url_for("learn.scenario", course_id=course.id, scenario_id=scenario.id))
 
 
-def _current_run(course, scenario) -> ScenarioRun:
+def _current_run(course, scenario) -> ScenarioRun | None:
+    """The open run on the current version of the scenario, if any."""
     run = _open_run(course.id, scenario.id)
     if run is None or run.content_version != scenario.version:
         return None
