@@ -10,6 +10,8 @@ wait for a writer; the few GET views that write (audited downloads) say so with
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import current_app, has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
@@ -62,7 +64,9 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_immediate() else "BEGIN")
+        # Straight to the driver: every request begins a transaction, and going through
+        # exec_driver_sql cost more than the BEGIN itself.
+        connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if _wants_immediate() else "BEGIN")
 
 
 def describe_url(database_uri: str) -> str:
@@ -81,3 +85,46 @@ def check_connection(engine: Engine, database_uri: str) -> None:
         raise DatabaseUnavailable(
             f"データベースに接続できません: {describe_url(database_uri)} ({first})"
         ) from None
+
+
+#: Compiled SQL per (statement, dialect) for ``driver_rows``.
+_DRIVER_SQL: dict[tuple[object, str], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def driver_rows(session, statement, params: dict) -> list[tuple]:
+    """Rows of a hot, fixed read straight from the driver, inside the session's transaction.
+
+    For the two reads every signed-in page makes (the learning records and the session
+    check), SQLAlchemy's per-execution work (execution context, result metadata, per-row type
+    processing) cost more than the query itself: 0.5 ms against 0.14 ms on SQLite. The
+    statement is compiled once per dialect; values come back as the driver gives them, so
+    callers convert timestamps themselves with ``utc_value``. Only for statements whose
+    bound parameters are plain values (no expanding ``IN`` lists).
+    """
+    connection = session.connection()
+    key = (statement, connection.dialect.name)
+    entry = _DRIVER_SQL.get(key)
+    if entry is None:
+        compiled = statement.compile(dialect=connection.dialect)
+        entry = _DRIVER_SQL[key] = (str(compiled), compiled.positiontup)
+    sql, positions = entry
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, [params[name] for name in positions] if positions else params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def utc_value(value):
+    """A timestamp read by ``driver_rows``, as UTCDateTime returns it: UTC-aware or None.
+
+    SQLite gives the text SQLAlchemy stored (UTC, no zone); PostgreSQL gives an aware datetime.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.timezone.utc)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)

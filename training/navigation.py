@@ -28,9 +28,18 @@ NAV_ITEMS: tuple[NavItem, ...] = (
 )
 
 
-def items_for(user, endpoints: set[str]) -> list[NavItem]:
-    """The items a user may see, limited to endpoints the app actually has."""
+_MENUS: dict[tuple[frozenset[str], frozenset[str]], tuple[NavItem, ...]] = {}
+
+
+def items_for(user, endpoints: frozenset[str]) -> tuple[NavItem, ...]:
+    """The items a user may see, limited to endpoints the app actually has.
+
+    Every page draws the menu, so it is built once per set of roles (there are a handful)."""
     if not user.is_authenticated:
-        return []
-    return [item for item in NAV_ITEMS
-            if item.endpoint in endpoints and (not item.roles or user.has_role(*item.roles))]
+        return ()
+    key = (frozenset(user.roles), endpoints)
+    menu = _MENUS.get(key)
+    if menu is None:
+        menu = _MENUS[key] = tuple(item for item in NAV_ITEMS if item.endpoint in endpoints
+                                   and (not item.roles or item.roles & key[0]))
+    return menu

@@ -69,3 +69,12 @@ def test_unknown_missing_and_revoked_tokens_get_401(app, client, login_as):
     page = client.get("/records/tokens").get_data(as_text=True)
     client.post(f"/records/tokens/{token_id}/revoke", data={"csrf_token": csrf(page)})
     assert api.get("/api/v1/completions", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_api_is_rate_limited_per_token(app, client, login_as):
+    login_as("personnel", audience=None)
+    token = _token(client)
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    statuses = [api.get("/api/v1/completions?per_page=1", headers=auth).status_code for _ in range(121)]
+    assert statuses[:120] == [200] * 120 and statuses[120] == 429

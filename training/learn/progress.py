@@ -14,6 +14,7 @@ from sqlalchemy import (Boolean, Integer, String, bindparam, func, literal_colum
                         union_all)
 
 from training.content.model import Content, Course, Module
+from training.database import driver_rows, utc_value
 from training.extensions import db
 from training.models import (CourseCompletion, ModuleCompletion, QuizAttempt, SectionView, SurveyResponse,
                              UTCDateTime)
@@ -97,8 +98,9 @@ def load_records(user_id: int, course_id: str | None = None) -> Records:
     by_course = course_id is not None
     params = {"user_id": user_id, "course_id": course_id} if by_course else {"user_id": user_id}
     records = Records()
-    for row in db.session.execute(_query(by_course, False), params):
-        _add(records, *row[:9])
+    for kind, course, a, b, row_id, score, max_score, passed, at, _user in driver_rows(
+            db.session, _query(by_course, False), params):
+        _add(records, kind, course, a, b, row_id, score, max_score, passed, utc_value(at))
     return records
 
 
