@@ -47,13 +47,16 @@ def test_pdf_text_holds_name_course_and_dates(pdf_path):
 def test_fonts_are_embedded(pdf_path):
     rows = _run("pdffonts", str(pdf_path)).splitlines()[2:]
     assert rows, "no fonts"
+    # One face (Noto Serif CJK JP Regular): each further face is subset and embedded on every
+    # render, which is what kept the render over its goal (docs/performance.md).
+    assert len(rows) == 1 and "Bold" not in rows[0], rows
     for row in rows:
         columns = row.split()
         assert "Noto" in columns[0]
         assert columns[-5] == "yes", row  # emb
 
 
-@pytest.mark.parametrize("face", ["NotoSerifCJK-Regular.ttc", "NotoSerifCJK-Bold.ttc", "NotoSansCJK-Regular.ttc"])
+@pytest.mark.parametrize("face", ["NotoSerifCJK-Regular.ttc"])
 def test_rare_name_characters_have_glyphs(face):
     """No empty boxes: the certificate fonts draw 𠮷, 髙, 﨑 and friends."""
     fonts = [f for f in TTCollection(FONTS + face).fonts if " JP" in f["name"].getDebugName(4)]
