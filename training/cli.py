@@ -213,23 +213,23 @@ def export_completions_command(fiscal_year, date_from, date_to, department, audi
         raise click.ClickException(str(exc)) from None
     content, today = current_content(), today_jst()
     if fmt == "csv" and encoding == "cp932" and not replace:
-        problems = export.cp932_problems(export.rows(filters, content, today))
+        problems = export.cp932_problems(export.text_rows(filters, content, today))
         if problems:
             for line, column, chars in problems:
                 click.echo(f"{line}行目 {column}: 「{chars}」は cp932 で書けません", err=True)
             raise click.ClickException("--replace で〓に置き換えるか、utf-8-sig か xlsx で出力してください。")
     counter = {"rows": 0}
 
-    def counted():
-        for row in export.rows(filters, content, today):
+    def counted(rows):
+        for row in rows:
             counter["rows"] += 1
             yield row
 
     with open(output, "wb") as target:
         if fmt == "xlsx":
-            export.write_xlsx(counted(), target)
+            export.write_xlsx(counted(export.rows(filters, content, today)), target)
         else:
-            for chunk in export.stream_csv(counted(), encoding):
+            for chunk in export.stream_csv(counted(export.text_rows(filters, content, today)), encoding):
                 target.write(chunk)
     count = counter["rows"]
     audit.record("records.export", format=fmt if fmt == "xlsx" else f"csv-{encoding}", rows=count, via="cli",

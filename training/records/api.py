@@ -9,7 +9,7 @@ import hashlib
 import secrets
 
 from flask import Blueprint, g, jsonify, request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from training import audit
 from training.content import current_content
@@ -73,9 +73,10 @@ def completions():
     except (export.FilterError, ValueError) as exc:
         message = str(exc) if isinstance(exc, export.FilterError) else "page と per_page は正の整数で指定してください。"
         return jsonify({"error": "bad_request", "message": message}), 400
-    statement = export.statement(filters)
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    rows = export.rows_for(statement.limit(per_page).offset((page - 1) * per_page), current_content(), today_jst())
+    content, today = current_content(), today_jst()
+    total = export.count(filters, today)
+    statement = export.statement(filters, today)
+    rows = export.rows_for(statement.limit(per_page).offset((page - 1) * per_page), content)
     data = [dict(zip(FIELDS, _json_row(row))) for row in rows]
     token = g.api_token
     token.last_used_at = utcnow()

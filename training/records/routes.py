@@ -70,10 +70,10 @@ def export_page():
     fmt = values.get("format", "csv")
     content, today = current_content(), today_jst()
     if fmt == "csv_cp932" and values.get("replace") != "1":
-        problems = export.cp932_problems(export.rows(filters, content, today))
+        problems = export.cp932_problems(export.text_rows(filters, content, today))
         if problems:
             return render_template("records/cp932.html", problems=problems, values=values)
-    count = sum(1 for _ in db.session.execute(export.statement(filters)))
+    count = export.count(filters, today)
     audit.record("records.export", format=fmt, rows=count, filters={k: v for k, v in values.items()
                                                                       if k not in ("csrf_token",) and v})
     db.session.commit()
@@ -88,7 +88,7 @@ def export_page():
         name = f"completions-{stamp}.xlsx"
     else:
         encoding = "cp932" if fmt == "csv_cp932" else "utf-8-sig"
-        body = stream_with_context(export.stream_csv(export.rows(filters, content, today), encoding))
+        body = stream_with_context(export.stream_csv(export.text_rows(filters, content, today), encoding))
         response = Response(body, mimetype="text/csv")
         name = f"completions-{stamp}{'-sjis' if encoding == 'cp932' else ''}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
