@@ -12,10 +12,10 @@ PORT ?= 5000
 
 # Debian packages: Japanese fonts for pages and certificates; the rest for the tests.
 APT_RUN := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
-APT_TEST := $(APT_RUN) chromium postgresql poppler-utils
+APT_TEST := $(APT_RUN) chromium postgresql poppler-utils sqlite3 nodejs
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 
-.PHONY: help run test test-sqlite test-postgres test-browser install install-test system-run system-test clean
+.PHONY: help run test test-sqlite test-postgres test-browser axe install install-test system-run system-test clean
 
 help:
 	@echo "make run   - demo on http://$(HOST):$(PORT) (SQLite, demo accounts printed)"
@@ -71,8 +71,12 @@ test-postgres: install-test
 	@echo "==> tests on PostgreSQL"
 	scripts/with-postgres.sh $(PYTEST) tests/unit tests/integration
 
-test-browser: install-test
-	@echo "==> browser tests (headless Chromium)"
+# axe-core (accessibility rules, from the npm registry) for tests/browser/test_accessibility.py.
+axe: install-test
+	@scripts/fetch-axe.sh
+
+test-browser: install-test axe
+	@echo "==> browser tests (headless Chromium, axe-core)"
 	$(PYTEST) tests/browser
 
 clean:

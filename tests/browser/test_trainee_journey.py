@@ -86,6 +86,8 @@ def take_course(page, base, content, course_id, shot, prefix):
                 page.get_by_role("button", name="次へ →").click()
         quiz = content.quiz(module.quiz)
         answer_quiz(page, quiz)
+        # Chosen answers (a long option in a select) must not widen the page past the screen.
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), module_id
         if number == 1:
             shot(page, f"{prefix}-quiz")
         page.get_by_role("button", name="解答する").click()

@@ -246,7 +246,7 @@ def quiz(course_id, module_id):
             record_completions(current_user.id, course, content)
             db.session.commit()
             return redirect(url_for("learn.attempt", course_id=course.id, attempt_id=attempt.id))
-        flash("未回答の問題があります。赤で示した問題を確認してください。", "error")
+        flash("未回答の問題があります。問題の下に表示したメッセージを確認してください。", "error")
     return render_template("learn/quiz.html", course=course, module=module, quiz=quiz, token=secrets.token_urlsafe(24),
                            answers=answers, problems=problems, summary=summary, limit_reached=limit_reached,
                            used=used, module_number=course.modules.index(module.id) + 1)
