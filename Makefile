@@ -15,11 +15,13 @@ APT_RUN := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
 APT_TEST := $(APT_RUN) chromium postgresql poppler-utils sqlite3 nodejs
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 
-.PHONY: help run test test-sqlite test-postgres test-browser axe install install-test system-run system-test clean
+.PHONY: help run test test-sqlite test-postgres test-browser axe bench load install install-test system-run system-test clean
 
 help:
 	@echo "make run   - demo on http://$(HOST):$(PORT) (SQLite, demo accounts printed)"
-	@echo "make test  - every test: SQLite, PostgreSQL, browser"
+	@echo "make test  - every test: SQLite, PostgreSQL, browser, short load-and-crash test"
+	@echo "make load  - the full load and crash test (100 trainees, SQLite and PostgreSQL)"
+	@echo "make bench - every benchmark in bench/ (docs/performance.md)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +80,10 @@ axe: install-test
 test-browser: install-test axe
 	@echo "==> browser tests (headless Chromium, axe-core)"
 	$(PYTEST) tests/browser
+
+# Every benchmark in bench/ (several minutes; outputs in test-artifacts/bench/). See docs/performance.md.
+bench: system-test install-test
+	scripts/bench.sh
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache
