@@ -15,7 +15,7 @@ APT_RUN := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
 APT_TEST := $(APT_RUN) chromium postgresql poppler-utils sqlite3 nodejs
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 
-.PHONY: help run test test-sqlite test-postgres test-browser axe bench load install install-test system-run system-test clean
+.PHONY: help run test test-sqlite test-postgres test-browser test-load axe bench load install install-test system-run system-test clean
 
 help:
 	@echo "make run   - demo on http://$(HOST):$(PORT) (SQLite, demo accounts printed)"
@@ -63,7 +63,7 @@ run: system-run install instance/secret_key instance/demo_password
 	exec $(BIN)/training run --host $(HOST) --port $(PORT)
 
 test: system-test install-test
-	$(MAKE) --no-print-directory test-sqlite test-postgres test-browser
+	$(MAKE) --no-print-directory test-sqlite test-postgres test-browser test-load
 
 test-sqlite: install-test
 	@echo "==> tests on SQLite"
@@ -80,6 +80,15 @@ axe: install-test
 test-browser: install-test axe
 	@echo "==> browser tests (headless Chromium, axe-core)"
 	$(PYTEST) tests/browser
+
+test-load: install-test
+	@echo "==> short load and crash test (gunicorn, SQLite and PostgreSQL, about 1 minute)"
+	scripts/with-postgres.sh $(PYTEST) tests/load
+
+# Full load test: 100 trainees for 60 s on SQLite and PostgreSQL, then the SIGKILL crash variant.
+load: system-test install-test
+	scripts/with-postgres.sh $(BIN)/python bench/load_test.py --db both
+	scripts/with-postgres.sh $(BIN)/python bench/load_test.py --db both --crash
 
 # Every benchmark in bench/ (several minutes; outputs in test-artifacts/bench/). See docs/performance.md.
 bench: system-test install-test

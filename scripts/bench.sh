@@ -17,7 +17,7 @@ summary=()
 for name in "${names[@]}"; do
   echo "==> bench/$name.py"
   if [ "$name" = load_test ]; then
-    cmd=(scripts/with-postgres.sh "$PY" bench/load_test.py --db both --crash)
+    cmd=(scripts/with-postgres.sh "$PY" bench/load_test.py --db both)
   else
     cmd=("$PY" "bench/$name.py")
   fi
