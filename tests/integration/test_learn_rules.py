@@ -38,6 +38,21 @@ def test_content_opens_with_note_and_pre_survey(client, login_as):
     assert "いつでも休んでかまいません" in html and "いますぐ相談したい方へ" in html
 
 
+def test_survey_sent_with_gaps_lists_them_with_links_and_stores_nothing(app, client, login_as):
+    user_id, _ = login_as("trainee")
+    page = f"/learn/{COURSE.id}/survey/pre"
+    html = client.get(page).get_data(as_text=True)
+    first = CONTENT.survey.efficacy[0]
+    response = client.post(page, data={"csrf_token": csrf(html), f"eff-{first.id}": "3"})
+    body = response.get_data(as_text=True)
+    missing = len(CONTENT.survey.efficacy) - 1 + len(CONTENT.survey.knowledge)
+    assert response.status_code == 200 and f"未回答の質問があります（{missing}問）" in body
+    second = CONTENT.survey.efficacy[1]
+    assert f'<a href="#eff-{second.id}">「{second.text}」：' in body and f'id="eff-{second.id}"' in body
+    assert f'href="#eff-{first.id}"' not in body and f"ほか{missing - 5}問" in body
+    assert _count(app, SurveyResponse, user_id=user_id) == 0
+
+
 def test_other_audience_course_is_refused_and_nothing_stored(app, client, login_as):
     user_id, _ = login_as("trainee", audience="residents")
     response = client.get(f"/learn/{COURSE.id}")
@@ -126,7 +141,11 @@ def test_unanswered_questions_keep_the_answers(app, client, login_as):
     response = client.post(page, data={**partial, "csrf_token": csrf(html), "token": SUBMISSION.search(html).group(1),
                                        "version": quiz.version})
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "未回答の問題があります" in body and "選択肢を1つ選んでください" in body
+    assert response.status_code == 200 and "未回答の問題があります（1問）" in body and "選択肢を1つ選んでください" in body
+    # The summary at the top links to the question, which carries that id.
+    number = quiz.questions.index(single) + 1
+    assert f'<a href="#q-{single.id}">問{number}：選択肢を1つ選んでください。</a>' in body
+    assert f'id="q-{single.id}"' in body
     assert _count(app, QuizAttempt, user_id=user_id) == 0
 
 

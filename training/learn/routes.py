@@ -127,7 +127,8 @@ def survey(course_id, phase):
             return render_template("learn/survey_thanks.html", course=course, show_help=show_help,
                                    completed=completion is not None or progress.completed_at is not None)
     return render_template("learn/survey.html", course=course, phase=phase, survey=content.survey,
-                           done=done, errors=errors, given=given, knowledge_options=surveys.KNOWLEDGE_OPTIONS)
+                           done=done, errors=errors, gaps=surveys.gaps(content.survey, errors), given=given,
+                           knowledge_options=surveys.KNOWLEDGE_OPTIONS)
 
 
 @bp.route("/<course_id>/m/<module_id>/s/<section_id>")
@@ -246,9 +247,10 @@ def quiz(course_id, module_id):
             record_completions(current_user.id, course, content)
             db.session.commit()
             return redirect(url_for("learn.attempt", course_id=course.id, attempt_id=attempt.id))
-        flash("未回答の問題があります。問題の下に表示したメッセージを確認してください。", "error")
+    gaps = [(f"q-{q.id}", f"問{number}：{problems[q.id]}")
+            for number, q in enumerate(quiz.questions, start=1) if q.id in problems]
     return render_template("learn/quiz.html", course=course, module=module, quiz=quiz, token=secrets.token_urlsafe(24),
-                           answers=answers, problems=problems, summary=summary, limit_reached=limit_reached,
+                           answers=answers, problems=problems, gaps=gaps, summary=summary, limit_reached=limit_reached,
                            used=used, module_number=course.modules.index(module.id) + 1)
 
 

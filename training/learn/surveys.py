@@ -57,3 +57,11 @@ def save(user_id: int, course: Course, content: Content, phase: str, answers: di
         return None
     chosen = answers.get("distress")
     return any(o.show_help for o in content.survey.distress_options if o.id == chosen)
+
+
+def gaps(survey, errors: dict[str, str]) -> list[tuple[str, str]]:
+    """(field id, text) for each unanswered question, in page order: the error summary's links."""
+    items = [(f"eff-{item.id}", item.text) for item in survey.efficacy]
+    items += [(f"kn-{item.id}", item.text) for item in survey.knowledge]
+    items.append(("distress", survey.distress_text))
+    return [(name, f"「{text}」：{errors[name]}") for name, text in items if name in errors]
