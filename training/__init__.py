@@ -88,8 +88,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     @app.context_processor
     def _layout_context():
         user = current_user._get_current_object()
+        # Routes are fixed once the first request is served (Flask forbids adding more).
+        endpoints = app.extensions.get("nav_endpoints")
+        if endpoints is None:
+            endpoints = app.extensions["nav_endpoints"] = frozenset(app.view_functions)
         return {
-            "nav_items": items_for(user, frozenset(app.view_functions)),
+            "nav_items": items_for(user, endpoints),
             "help_contacts": app.extensions["content"].contacts,
             "organisation_name": app.config["ORGANISATION_NAME"],
             "roles_labels": ROLES,

@@ -10,8 +10,6 @@ wait for a writer; the few GET views that write (audited downloads) say so with
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import current_app, has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
@@ -98,7 +96,7 @@ def driver_rows(session, statement, params: dict) -> list[tuple]:
     check), SQLAlchemy's per-execution work (execution context, result metadata, per-row type
     processing) cost more than the query itself: 0.5 ms against 0.14 ms on SQLite. The
     statement is compiled once per dialect; values come back as the driver gives them, so
-    callers convert timestamps themselves with ``utc_value``. Only for statements whose
+    callers convert timestamps themselves with ``training.models.base.as_utc``. Only for statements whose
     bound parameters are plain values (no expanding ``IN`` lists).
     """
     connection = session.connection()
@@ -114,17 +112,3 @@ def driver_rows(session, statement, params: dict) -> list[tuple]:
         return cursor.fetchall()
     finally:
         cursor.close()
-
-
-def utc_value(value):
-    """A timestamp read by ``driver_rows``, as UTCDateTime returns it: UTC-aware or None.
-
-    SQLite gives the text SQLAlchemy stored (UTC, no zone); PostgreSQL gives an aware datetime.
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.timezone.utc)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)

@@ -10,13 +10,13 @@ import csv
 import io
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_FIRST = frozenset(FORMULA_STARTS)
+FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 
 def neutralise(value) -> str:
     """The cell as text, with formula-like text made inert."""
     text = value if type(value) is str else ("" if value is None else str(value))
-    return "'" + text if text[:1] in _FIRST else text
+    return "'" + text if text[:1] in FORMULA_FIRST else text
 
 
 def csv_bytes(header: list[str], rows: list[list]) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -134,8 +135,6 @@ def test_cli_export_neutralises(app, formula_person, tmp_path):
     output = tmp_path / "out.csv"
     env = {"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "cli-test-secret-" + "x" * 20,
            "INSTANCE_PATH": str(tmp_path)}
-    import os
-
     subprocess.run([str(Path(sys.executable).parent / "training"), "export", "completions", "--format", "csv",
                     "--output", str(output)], env={**os.environ, **env}, check=True, capture_output=True)
     rows = list(csv.reader(io.StringIO(output.read_bytes().decode("utf-8-sig"), newline="")))

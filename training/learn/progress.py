@@ -14,10 +14,11 @@ from sqlalchemy import (Boolean, Integer, String, bindparam, func, literal_colum
                         union_all)
 
 from training.content.model import Content, Course, Module
-from training.database import driver_rows, utc_value
+from training.database import driver_rows
 from training.extensions import db
 from training.models import (CourseCompletion, ModuleCompletion, QuizAttempt, SectionView, SurveyResponse,
                              UTCDateTime)
+from training.models.base import as_utc
 
 
 @dataclass
@@ -100,7 +101,7 @@ def load_records(user_id: int, course_id: str | None = None) -> Records:
     records = Records()
     for kind, course, a, b, row_id, score, max_score, passed, at, _user in driver_rows(
             db.session, _query(by_course, False), params):
-        _add(records, kind, course, a, b, row_id, score, max_score, passed, utc_value(at))
+        _add(records, kind, course, a, b, row_id, score, max_score, passed, as_utc(at))
     return records
 
 

@@ -44,11 +44,22 @@ class UTCDateTime(TypeDecorator):
         return value
 
     def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc)
+        return as_utc(value)
+
+
+def as_utc(value):
+    """A stored timestamp as UTCDateTime returns it: UTC-aware, or None.
+
+    Also takes what a driver gives without SQLAlchemy (``training.database.driver_rows``):
+    SQLite's text (UTC, no zone) or PostgreSQL's aware datetime.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
 
 
 #: JSON on SQLite, JSONB on PostgreSQL.

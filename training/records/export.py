@@ -8,7 +8,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 
 from sqlalchemy import String, and_, case, func, select
 from sqlalchemy.ext.compiler import compiles
@@ -19,7 +19,7 @@ from training.content.model import Content
 from training.dates import JST, fiscal_year_bounds, format_wareki
 from training.extensions import db
 from training.models import AUDIENCES, Certificate, CohortMember, CourseCompletion, User
-from training.spreadsheet import _FIRST, neutralise
+from training.spreadsheet import FORMULA_FIRST, neutralise
 
 HEADER = ["職員番号", "氏名", "ふりがな", "所属", "受講区分", "コース", "修了日", "修了日(和暦)", "得点", "修了証番号", "状態"]
 STATUS = {"valid": "有効", EXPIRED: "失効", REVOKED: "取消", "none": ""}
@@ -148,34 +148,31 @@ def text_rows(filters: Filters, content: Content, today: dt.date) -> Iterator[tu
 
     100,000 rows spend most of their time in the database and the csv module: per row,
     Python only looks up labels and checks the first character of the text cells."""
-    days, first = _Days(), _FIRST
+    days, first = _Days(), FORMULA_FIRST
     titles = {c.id: neutralise(c.title) for c in content.courses}
-    audiences = {key: label for key, label in AUDIENCES.items()}
     for batch in _batches(statement(filters, today)):
         for no, name, kana, department, audience, course, day, score, serial, status in batch:
             if no[:1] in first or name[:1] in first or kana[:1] in first or department[:1] in first:
                 no, name, kana, department = neutralise(no), neutralise(name), neutralise(kana), neutralise(department)
             title = titles.get(course) or neutralise(course)
-            yield (no, name, kana, department, audiences.get(audience, ""), title, day, days[day][1], score,
+            yield (no, name, kana, department, AUDIENCES.get(audience, ""), title, day, days[day][1], score,
                    serial, status)
 
 
 def rows(filters: Filters, content: Content, today: dt.date) -> Iterator[list]:
     """Typed rows (dates as dates, scores as numbers; text as stored) for XLSX, in batches."""
-    days = _Days()
-    titles = {c.id: c.title for c in content.courses}
-    for batch in _batches(statement(filters, today)):
-        for no, name, kana, department, audience, course, day, score, serial, status in batch:
-            date, wareki = days[day]
-            yield [no, name, kana, department, AUDIENCES.get(audience, ""), titles.get(course, course), date, wareki,
-                   score, serial, status]
+    return _typed(chain.from_iterable(_batches(statement(filters, today))), content)
 
 
 def rows_for(stmt, content: Content) -> Iterator[list]:
     """Typed rows for a page of the statement (the API)."""
+    return _typed(db.session.execute(stmt), content)
+
+
+def _typed(result, content: Content) -> Iterator[list]:
     days = _Days()
     titles = {c.id: c.title for c in content.courses}
-    for no, name, kana, department, audience, course, day, score, serial, status in db.session.execute(stmt):
+    for no, name, kana, department, audience, course, day, score, serial, status in result:
         date, wareki = days[day]
         yield [no, name, kana, department, AUDIENCES.get(audience, ""), titles.get(course, course), date, wareki,
                score, serial, status]
