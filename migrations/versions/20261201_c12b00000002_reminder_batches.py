@@ -1,0 +1,24 @@
+"""reminder batches
+
+Revision ID: c12b00000002
+Revises: c12a00000001
+Create Date: 2026-12-01 09:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'c12b00000002'
+down_revision = 'c12a00000001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
