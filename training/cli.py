@@ -75,9 +75,16 @@ def create_user_command(login_id, password, display_name, roles, audience, depar
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--class", "class_name", help="登録するクラスの名前")
 @click.option("--dry-run", is_flag=True, help="確認だけして、何も変更しない")
-def import_users_command(file, class_name, dry_run):
-    """Import a roster CSV (the same checks as the instructor's upload page)."""
+@click.option("--confirm-similar", is_flag=True,
+              help="同じ氏名とメールアドレスの利用者が別の職員番号でいる行も、別の人として登録する")
+def import_users_command(file, class_name, dry_run, confirm_similar):
+    """Import a roster CSV (the same checks as the instructor's upload page).
+
+    Run on the server by its operator, the import may change any trainee's details, but, like
+    the upload page, never an account holding another role (instructor, personnel, admin).
+    """
     from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
 
     from training.models import Cohort
     from training.teach.roster import RosterError, apply, check, parse
@@ -98,16 +105,31 @@ def import_users_command(file, class_name, dry_run):
         if row.errors:
             for error in row.errors:
                 click.echo(f"{row.line}行目: エラー: {error}")
-        else:
-            click.echo(f"{row.line}行目: {row.label} {who}")
+            continue
+        click.echo(f"{row.line}行目: {row.label} {who}")
+        for change in row.changes:
+            click.echo(f"    {change}")
+        for note in row.notes:
+            click.echo(f"    {note}")
     if not roster.ok:
         click.echo(f"{len(roster.errors)}行にエラーがあるため、取り込みませんでした（1行も変更していません）。")
         sys.exit(1)
     if dry_run:
         click.echo("確認のみ（--dry-run）: 何も変更していません。")
         return
-    created = apply(roster, cohort, via="cli")
-    db.session.commit()
+    confirmed = {r.line for r in roster.rows} if confirm_similar else set()
+    try:
+        created = apply(roster, cohort, via="cli", confirmed=confirmed)
+        db.session.commit()
+    except RosterError as exc:
+        db.session.rollback()
+        click.echo(f"取り込みませんでした（1行も変更していません）: {exc}（--confirm-similar で別の人として登録できます）")
+        sys.exit(1)
+    except IntegrityError:
+        db.session.rollback()
+        click.echo("取り込みませんでした（1行も変更していません）: 同時に行われた別の取り込みと職員番号が重なりました。"
+                   "もう一度 --dry-run で確認してください。")
+        sys.exit(1)
     click.echo(f"{len(roster.rows)}行を取り込みました（新規 {len(created)}人）。")
     for account in created:
         click.echo(f"  初回ログイン用パスワード {account.login_id} {account.name}: {account.password}")

@@ -1,5 +1,6 @@
 """Instructors run classes: create, roster upload with preview, join codes, access."""
 import io
+import re
 
 from sqlalchemy import func, select
 
@@ -73,7 +74,8 @@ def test_roster_with_an_error_imports_nothing_then_the_fixed_file_imports(app, c
     location = _upload(client, cohort_id, good).headers["Location"]
     preview = client.get(location).get_data(as_text=True)
     assert "2行を取り込む" in preview and "新規登録" in preview
-    done = client.post(f"{location}/apply", data={"csrf_token": csrf(preview)})
+    fingerprint = re.search(r'name="fingerprint" value="([^"]+)"', preview).group(1)
+    done = client.post(f"{location}/apply", data={"csrf_token": csrf(preview), "fingerprint": fingerprint})
     html = done.get_data(as_text=True)
     assert done.status_code == 200 and "初回ログイン用パスワード" in html and "000102" in html
     with app.app_context():

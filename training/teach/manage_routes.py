@@ -7,6 +7,7 @@ import datetime as dt
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from training import audit
@@ -18,8 +19,12 @@ from training.extensions import db
 from training.models import AUDIENCES, Assignment, CohortOwner, RosterUpload, utcnow
 from training.teach import classes
 from training.teach.forms import ClassForm, OwnerForm, RosterForm
-from training.teach.roster import MAX_BYTES, RosterError, apply, check, parse
+from training.teach.roster import MAX_BYTES, RosterError, apply, check, fingerprint, parse
 from training.teach.routes import bp, load_cohort
+
+
+CHANGED_SINCE_PREVIEW = ("名簿の確認のあとで、登録内容が変わりました（ほかの取り込みが同時に行われたなど）。"
+                         "下の確認画面で最新の状態をもう一度確認してください。")
 
 
 def _audience_choices():
@@ -137,12 +142,12 @@ def roster_preview(cohort_id: int, upload_id: int):
     cohort = load_cohort(cohort_id)
     upload = _load_upload(cohort, upload_id)
     try:
-        roster = check(parse(upload.data), cohort)
+        roster = check(parse(upload.data), cohort, current_user)
     except RosterError as exc:
         return render_template("teach/roster_preview.html", cohort=cohort, upload=upload, roster=None,
                                file_error=str(exc))
     return render_template("teach/roster_preview.html", cohort=cohort, upload=upload, roster=roster,
-                           file_error=None)
+                           file_error=None, fingerprint=fingerprint(roster))
 
 
 @bp.route("/classes/<int:cohort_id>/roster/<int:upload_id>/apply", methods=["POST"])
@@ -151,15 +156,27 @@ def roster_apply(cohort_id: int, upload_id: int):
     """Import all rows in one transaction, or none. New accounts' passwords are shown once."""
     cohort = load_cohort(cohort_id)
     upload = _load_upload(cohort, upload_id)
+    preview = url_for("teach.roster_preview", cohort_id=cohort.id, upload_id=upload.id)
+    confirmed = {int(line) for line in request.form.getlist("confirm") if line.isascii() and line.isdigit()
+                 and len(line) < 8}
     try:
-        roster = check(parse(upload.data), cohort)
-        created = apply(roster, cohort)
+        roster = check(parse(upload.data), cohort, current_user)
+        if roster.errors:
+            raise RosterError("エラーのある行があるため取り込めません。")
+        if request.form.get("fingerprint") != fingerprint(roster):
+            raise RosterError(CHANGED_SINCE_PREVIEW)
+        created = apply(roster, cohort, confirmed=confirmed)
+        db.session.delete(upload)
+        db.session.commit()
     except RosterError as exc:
         db.session.rollback()
         flash(f"取り込めませんでした（1行も変更していません）: {exc}", "error")
-        return redirect(url_for("teach.roster_preview", cohort_id=cohort.id, upload_id=upload.id))
-    db.session.delete(upload)
-    db.session.commit()
+        return redirect(preview)
+    except IntegrityError:
+        # Another import took one of these numbers between our check and our insert (PostgreSQL).
+        db.session.rollback()
+        flash(f"取り込めませんでした（1行も変更していません）: {CHANGED_SINCE_PREVIEW}", "error")
+        return redirect(preview)
     return render_template("teach/roster_done.html", cohort=cohort, roster=roster, created=created,
                            imported_at=utcnow())
 
