@@ -5,6 +5,8 @@ from sqlalchemy import func, or_, select
 
 from training import audit
 from training.auth import accounts
+from training.auth.employee_numbers import employee_no_problem
+from training.email_addresses import EmailAddressError, optional_email
 from training.extensions import db
 from training.models import AuditEntry, User
 
@@ -28,9 +30,17 @@ def update_profile(user: User, *, display_name: str, name_kana: str | None, emai
                    audience: str | None, department: str | None, employee_no: str | None) -> list[str]:
     """Apply profile fields, audit what changed; return the changed field names.
 
-    Raises AccountError when the employee number belongs to someone else.
+    Raises AccountError when the employee number belongs to someone else or the e-mail
+    address is malformed (it is stored normalised).
     """
+    try:
+        email = optional_email(email)
+    except EmailAddressError as exc:
+        raise accounts.AccountError(f"{exc}。") from None
     employee_no = (employee_no or "").strip() or None
+    problem = employee_no_problem(employee_no) if employee_no else None
+    if problem:
+        raise accounts.AccountError(problem + "。")
     if employee_no and db.session.scalar(
         select(User.id).where(User.employee_no == employee_no, User.id != user.id)
     ):
@@ -38,7 +48,7 @@ def update_profile(user: User, *, display_name: str, name_kana: str | None, emai
     values = {
         "display_name": display_name.strip(),
         "name_kana": (name_kana or "").strip() or None,
-        "email": (email or "").strip() or None,
+        "email": email,
         "audience": audience or None,
         "department": (department or "").strip() or None,
         "employee_no": employee_no,
