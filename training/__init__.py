@@ -11,11 +11,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from training import errors, security
+from training import errors, security, text_input
 from training.config import DEFAULT_SECRET, load_settings
 from training.content import load_checked
 from training.database import check_connection, configure_sqlite, engine_options
 from training.extensions import csrf, db, limiter, login_manager, migrate
+from training.integers import IdConverter
 from training.audit import AUDIT_LABELS
 from training.dates import format_date, format_datetime
 from training.models import AUDIENCES, ROLES, User
@@ -26,6 +27,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 class ConfigurationError(RuntimeError):
     """The app cannot start with this configuration; the message is one line."""
+
+
+#: Outside debug and testing a shorter SECRET_KEY is refused like a missing one (issue 12).
+MIN_SECRET_KEY_BYTES = 32
+
+
+def _key_bytes(key) -> bytes:
+    """The secret key as bytes, the way itsdangerous uses it."""
+    return key if isinstance(key, bytes) else str(key).encode("utf-8")
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -44,10 +54,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Plain-http local runs and the test client cannot send Secure cookies.
         app.config["SESSION_COOKIE_SECURE"] = not relaxed
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
-    if not relaxed and app.config["SECRET_KEY"] in (DEFAULT_SECRET, "", None):
+    # A short key can be guessed offline from one signed cookie: under 32 bytes counts as missing.
+    if not relaxed and (app.config["SECRET_KEY"] in (DEFAULT_SECRET, "", None)
+                        or len(_key_bytes(app.config["SECRET_KEY"])) < MIN_SECRET_KEY_BYTES):
         raise ConfigurationError(
-            "SECRET_KEY が設定されていません。環境変数 SECRET_KEY にランダムな値を設定してください"
-            "（例: python -c 'import secrets; print(secrets.token_hex(32))'）。"
+            "SECRET_KEY が設定されていないか、32バイトより短い値です。環境変数 SECRET_KEY にランダムな値を"
+            "設定してください（例: python -c 'import secrets; print(secrets.token_hex(32))'）。"
         )
 
     # Content is checked before anything else (it needs no database): invalid content stops the start.
@@ -79,11 +91,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from training.teach.join_routes import bp as join_bp
     from training.teach.routes import bp as teach_bp
 
+    # Every <int:…> id is ASCII digits within the database INTEGER range, else 404 (issue 12);
+    # set before the blueprints, whose rules pick their converters when they are added.
+    app.url_map.converters["int"] = IdConverter
     for blueprint in (auth_bp, main_bp, learn_bp, teach_bp, join_bp, certificates_bp, records_bp, api_bp, admin_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)
     security.register(app)
+    text_input.register(app)
 
     @app.context_processor
     def _layout_context():

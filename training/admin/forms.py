@@ -5,10 +5,11 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Email, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from training.models import AUDIENCES, ROLES
+from training.text_input import max_length
 
 LOGIN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]*$"
 
@@ -29,21 +30,21 @@ def _audience_choices() -> list[SelectChoice]:
 
 
 class UserProfileFields(FlaskForm):
-    display_name = StringField("氏名", validators=[DataRequired("氏名を入力してください。"), Length(max=100)])
-    name_kana = StringField("ふりがな", validators=[Optional(), Length(max=100)])
+    display_name = StringField("氏名", validators=[DataRequired("氏名を入力してください。"), max_length(100)])
+    name_kana = StringField("ふりがな", validators=[Optional(), max_length(100)])
     email = StringField("メールアドレス（任意）",
-                        validators=[Optional(), Email("メールアドレスの形式が正しくありません。"), Length(max=254)])
+                        validators=[Optional(), Email("メールアドレスの形式が正しくありません。"), max_length(254)])
     roles = MultiCheckboxField("役割", choices=_choices(ROLES),
                                validators=[DataRequired("役割を1つ以上選んでください。")])
     audience = SelectField("受講区分", choices=_audience_choices(), validate_choice=True)
-    department = StringField("所属", validators=[Optional(), Length(max=100)])
-    employee_no = StringField("職員番号", validators=[Optional(), Length(max=32)])
+    department = StringField("所属", validators=[Optional(), max_length(100)])
+    employee_no = StringField("職員番号", validators=[Optional(), max_length(32)])
 
 
 class UserCreateForm(UserProfileFields):
     login_id = StringField(
         "ログインID",
-        validators=[DataRequired("ログインIDを入力してください。"), Length(max=64),
+        validators=[DataRequired("ログインIDを入力してください。"), max_length(64),
                     Regexp(LOGIN_ID_PATTERN, message="ログインIDは半角英数字と . _ @ - で入力してください。")],
     )
     password = PasswordField("初期パスワード（10文字以上。初回ログイン時に変更を求めます）",
@@ -65,10 +66,10 @@ class ConfirmForm(FlaskForm):
 
 class SiteSettingsForm(FlaskForm):
     organisation_name = StringField("団体名（ヘッダーと修了証に表示）",
-                                    validators=[DataRequired("団体名を入力してください。"), Length(max=60)])
+                                    validators=[DataRequired("団体名を入力してください。"), max_length(60)])
     issuer_title = StringField("修了証の発行者の職名（例：練馬区長）",
-                               validators=[DataRequired("発行者の職名を入力してください。"), Length(max=60)])
-    issuer_name = StringField("発行者の氏名（任意）", validators=[Optional(), Length(max=60)])
+                               validators=[DataRequired("発行者の職名を入力してください。"), max_length(60)])
+    issuer_name = StringField("発行者の氏名（任意）", validators=[Optional(), max_length(60)])
     date_style = SelectField("修了証の日付の書き方", choices=[], validate_choice=True)
     yearly_target = IntegerField("年間のゲートキーパー養成目標（人。計画では350人）",
                                  validators=[DataRequired("目標人数を入力してください。"),

@@ -20,6 +20,7 @@ from training.dates import format_datetime
 from training.spreadsheet import csv_bytes
 from training.content import current_content
 from training.extensions import db
+from training.integers import query_int
 from training.models import User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -37,7 +38,7 @@ def _load_user(user_id: int) -> User:
 def users():
     """List and search users."""
     query = request.args.get("q", "")
-    page = request.args.get("page", 1, type=int)
+    page = query_int("page", 1)
     pagination = user_admin.search_users(query, page=page)
     return render_template("admin/users.html", pagination=pagination, query=query)
 

@@ -3,19 +3,22 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo
+
+from training.text_input import max_length
 
 
 class LoginForm(FlaskForm):
-    login_id = StringField("ログインID", validators=[DataRequired("ログインIDを入力してください。"), Length(max=64)])
-    password = PasswordField("パスワード", validators=[DataRequired("パスワードを入力してください。"), Length(max=256)])
+    login_id = StringField("ログインID", validators=[DataRequired("ログインIDを入力してください。"), max_length(64)])
+    password = PasswordField("パスワード", validators=[DataRequired("パスワードを入力してください。"), max_length(256)])
 
 
 class PasswordChangeForm(FlaskForm):
-    current = PasswordField("現在のパスワード", validators=[DataRequired("現在のパスワードを入力してください。")])
+    current = PasswordField("現在のパスワード", validators=[DataRequired("現在のパスワードを入力してください。"),
+                                                    max_length(256)])
     new = PasswordField(
         "新しいパスワード（10文字以上）",
-        validators=[DataRequired("新しいパスワードを入力してください。"), Length(max=256)],
+        validators=[DataRequired("新しいパスワードを入力してください。"), max_length(256)],
     )
     confirm = PasswordField(
         "新しいパスワード（確認）",

@@ -14,6 +14,7 @@ from training.dates import today_jst
 from training.extensions import db, limiter
 from training.models import AUDIENCES, Certificate, User
 from training.site_settings import load as load_settings
+from training.text_input import too_long
 
 bp = Blueprint("certificates", __name__)
 
@@ -105,6 +106,16 @@ def admin_detail(certificate_id: int):
                            audience_label=AUDIENCES.get(certificate.audience, ""))
 
 
+#: A revocation or reissue reason is a sentence or two (kept in TEXT and the audit log).
+REASON_MAX_LENGTH = 500
+
+
+def _reason_problem(reason: str) -> str | None:
+    """The Japanese message for a reason too long to keep, else None."""
+    problem = too_long(reason.strip(), REASON_MAX_LENGTH)
+    return f"理由は{problem}" if problem else None
+
+
 @bp.route("/admin/certificates/<int:certificate_id>/revoke", methods=["POST"])
 @roles_required("admin")
 def admin_revoke(certificate_id: int):
@@ -112,6 +123,10 @@ def admin_revoke(certificate_id: int):
     certificate = db.session.get(Certificate, certificate_id)
     if certificate is None:
         abort(404)
+    problem = _reason_problem(request.form.get("reason", ""))
+    if problem:
+        flash(problem, "error")
+        return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
     try:
         issuing.revoke(certificate, request.form.get("reason", ""), current_user)
     except issuing.CertificateError as exc:
@@ -130,6 +145,10 @@ def admin_reissue(certificate_id: int):
     if certificate is None:
         abort(404)
     user = db.session.get(User, certificate.user_id)
+    problem = _reason_problem(request.form.get("reason", ""))
+    if problem:
+        flash(problem, "error")
+        return redirect(url_for("certificates.admin_detail", certificate_id=certificate.id))
     reason = request.form.get("reason", "").strip() or "氏名の変更"
     try:
         new = issuing.reissue(certificate, user, reason)

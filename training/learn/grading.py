@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from training.content.model import Question, Quiz
+from training.integers import parse_int
 
 
 class TamperedAnswer(ValueError):
@@ -74,9 +75,10 @@ def read_answers(quiz: Quiz, form) -> tuple[dict[str, object], dict[str, str]]:
                 raw = form.get(field_name(question, choice.id), "")
                 if raw == "":
                     continue
-                if not raw.isdigit() or not 1 <= int(raw) <= n:
+                rank = parse_int(raw, minimum=1, maximum=n)  # ASCII digits only: "²" is tampering
+                if rank is None:
                     raise TamperedAnswer(question.id)
-                ranks[choice.id] = int(raw)
+                ranks[choice.id] = rank
             if len(ranks) < n:
                 problems[question.id] = "すべての項目に順番を選んでください。"
             elif len(set(ranks.values())) < n:

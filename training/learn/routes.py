@@ -10,7 +10,7 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from training.auth.access import roles_required
@@ -25,7 +25,7 @@ from training.learn.enrolment import can_take
 from training.learn.grading import TamperedAnswer, grade, read_answers
 from training.learn.progress import course_progress, load_records
 from training.learn.scenario_play import review
-from training.models import QuizAttempt, SectionView
+from training.models import QuizAttempt, SectionView, User
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 
@@ -193,9 +193,22 @@ def section_next(course_id, module_id, section_id):
     return redirect(url_for("learn.quiz", course_id=course.id, module_id=module.id))
 
 
-def _attempt_count(course_id: str, quiz_id: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(QuizAttempt).where(
-        QuizAttempt.user_id == current_user.id, QuizAttempt.course_id == course_id, QuizAttempt.quiz_id == quiz_id))
+#: The submission token column's width: a longer token can name no attempt and cannot be stored.
+TOKEN_MAX_LENGTH = QuizAttempt.__table__.c.submission_token.type.length
+
+
+def _limit_reached_locked(course, quiz_id: str) -> bool:
+    """Whether the attempt limit is reached, counted under a lock on the user's row.
+
+    Parallel submissions (each with its own token) would otherwise all count the same
+    attempts and all be stored. On PostgreSQL ``FOR UPDATE`` makes them queue per user until
+    this transaction commits; SQLite's ``BEGIN IMMEDIATE`` already queues every writer.
+    """
+    db.session.execute(select(User.id).where(User.id == current_user.id).with_for_update())
+    used, passed = db.session.execute(select(func.count(), func.max(case((QuizAttempt.passed, 1), else_=0))).where(
+        QuizAttempt.user_id == current_user.id, QuizAttempt.course_id == course.id,
+        QuizAttempt.quiz_id == quiz_id)).one()
+    return used >= course.max_attempts and not passed
 
 
 @bp.route("/<course_id>/m/<module_id>/quiz", methods=["GET", "POST"])
@@ -216,6 +229,8 @@ def quiz(course_id, module_id):
     answers, problems = {}, {}
     if request.method == "POST":
         token = request.form.get("token", "")
+        if len(token) > TOKEN_MAX_LENGTH:
+            abort(400, description="送信の内容を読み取れませんでした。ページを読み込み直してから、もう一度解答してください。")
         existing = db.session.scalar(select(QuizAttempt).where(QuizAttempt.submission_token == token)) if token else None
         if existing is not None:
             if existing.user_id != current_user.id:
@@ -224,7 +239,7 @@ def quiz(course_id, module_id):
         if request.form.get("version") != quiz.version:
             flash("確認クイズの内容が更新されました。お手数ですが、もう一度解答してください。", "error")
             return redirect(url_for("learn.quiz", course_id=course.id, module_id=module.id))
-        if limit_reached:
+        if limit_reached or (course.max_attempts and _limit_reached_locked(course, quiz.id)):
             abort(403, description="この確認クイズの解答回数の上限に達しました。研修担当にご相談ください。")
         if len(token) < 16:
             abort(400)

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from training.auth.access import roles_required
 from training.content.model import Scenario
 from training.extensions import db
+from training.integers import parse_int
 from training.learn import scenario_play as play
 from training.learn.completion import record_completions
 from training.learn.progress import course_progress, load_records
@@ -45,10 +46,10 @@ def _save(run: ScenarioRun, state: play.RunState) -> None:
 
 
 def _step(form) -> int:
-    value = form.get("step", "")
-    if not value.isdigit():
-        abort(400)
-    return int(value)
+    step = parse_int(form.get("step", ""))  # ASCII digits only: "²" passes isdigit() but not int()
+    if step is None:
+        abort(400, description="画面の内容を読み取れませんでした。ページを読み込み直してください。")
+    return step
 
 
 @bp.route("/<course_id>/scenarios/<scenario_id>")

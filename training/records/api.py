@@ -15,6 +15,7 @@ from training import audit
 from training.content import current_content
 from training.dates import today_jst
 from training.extensions import csrf, db, limiter
+from training.integers import MAX_INT, parse_int
 from training.models import ApiToken, utcnow
 from training.records import export
 
@@ -68,8 +69,8 @@ def completions():
     """Completion records with the export's filters, paginated."""
     try:
         filters = _filters()
-        page = max(int(request.args.get("page", 1)), 1)
-        per_page = min(max(int(request.args.get("per_page", 100)), 1), MAX_PER_PAGE)
+        page = _positive("page", 1, MAX_INT)
+        per_page = _positive("per_page", 100, MAX_PER_PAGE)
     except (export.FilterError, ValueError) as exc:
         message = str(exc) if isinstance(exc, export.FilterError) else "page と per_page は正の整数で指定してください。"
         return jsonify({"error": "bad_request", "message": message}), 400
@@ -85,6 +86,17 @@ def completions():
     db.session.commit()
     return jsonify({"data": data, "page": page, "per_page": per_page, "total": total,
                     "next_page": page + 1 if page * per_page < total else None})
+
+
+def _positive(name: str, default: int, maximum: int) -> int:
+    """A positive whole number from the query string (ASCII digits, at most ``maximum``), or ValueError."""
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    number = parse_int(raw, minimum=1, maximum=maximum)
+    if number is None:
+        raise ValueError(name)
+    return number
 
 
 def _filters() -> export.Filters:

@@ -14,6 +14,8 @@ from training.auth.access import roles_required
 from training.content import current_content
 from training.dates import fiscal_year_of, today_jst
 from training.extensions import db
+from training.integers import parse_int
+from training.text_input import too_long
 from training.certificates.issue import STATE_LABELS, state
 from training.models import AUDIENCES, ApiToken, Certificate, Cohort, CourseCompletion, User, utcnow
 from training.records import api
@@ -35,14 +37,17 @@ def _date(value: str | None) -> dt.date | None:
 
 def filters_from(form) -> export.Filters:
     year = (form.get("fiscal_year") or "").strip()
-    if year and not year.isdigit():
+    if year and parse_int(year) is None:
         raise export.FilterError("年度は西暦の数字で指定してください（例：2026）。")
     cohort = (form.get("cohort_id") or "").strip()
+    if cohort and parse_int(cohort) is None:
+        # An id no row can have must not widen the export to every class.
+        raise export.FilterError("クラスの指定が正しくありません。一覧から選び直してください。")
     filters = export.Filters(
-        fiscal_year=int(year) if year else None, date_from=_date(form.get("date_from")),
+        fiscal_year=parse_int(year) if year else None, date_from=_date(form.get("date_from")),
         date_to=_date(form.get("date_to")), department=(form.get("department") or "").strip(),
         audience=form.get("audience") or "", course_id=form.get("course_id") or "",
-        cohort_id=int(cohort) if cohort.isdigit() else None)
+        cohort_id=parse_int(cohort))
     filters.check()
     return filters
 
@@ -100,8 +105,8 @@ def export_page():
 @roles_required("personnel", "admin")
 def dashboard():
     """Gatekeepers trained this fiscal year against the target, by audience, department, month."""
-    year = request.args.get("year", "")
-    year = int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else fiscal_year_of(today_jst())
+    # A stale or mistyped year falls back to this fiscal year, as it always has; only ASCII digits count.
+    year = parse_int(request.args.get("year", ""), minimum=2000, maximum=2100) or fiscal_year_of(today_jst())
     settings = load_settings()
     board = reports.build(year, settings.yearly_target, current_content())
     return render_template("records/dashboard.html", board=board, chart=reports.chart(board))
@@ -135,9 +140,12 @@ def tokens():
     """API tokens for HR systems: create (shown once), list, revoke."""
     created = None
     if request.method == "POST":
-        name = (request.form.get("name") or "").strip()[:100]
+        name = (request.form.get("name") or "").strip()
+        too_long_name = too_long(name, ApiToken.__table__.c.name.type.length)
         if not name:
             flash("用途（名前）を入力してください。", "error")
+        elif too_long_name:
+            flash(f"用途（名前）は{too_long_name}", "error")
         else:
             token, digest = api.new_token()
             row = ApiToken(name=name, token_hash=digest, prefix=token[:10], created_by_id=current_user.id)

@@ -4,12 +4,14 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
+
+from training.text_input import max_length
 
 
 class ClassForm(FlaskForm):
     name = StringField("クラス名（例：令和8年度 窓口職員向け 11月）",
-                       validators=[DataRequired("クラス名を入力してください。"), Length(max=120)])
+                       validators=[DataRequired("クラス名を入力してください。"), max_length(120)])
     audience = SelectField("受講区分", choices=[], validate_choice=True)
     fiscal_year = IntegerField("年度（西暦。4月〜翌年3月）",
                                validators=[DataRequired("年度を入力してください。"),
@@ -28,9 +30,10 @@ class RosterForm(FlaskForm):
 
 
 class OwnerForm(FlaskForm):
-    login_id = StringField("追加する研修担当のログインID", validators=[DataRequired("ログインIDを入力してください。")])
+    login_id = StringField("追加する研修担当のログインID", validators=[DataRequired("ログインIDを入力してください。"),
+                                                                 max_length(64)])
 
 
 class JoinForm(FlaskForm):
     code = StringField("参加コード（例：ABCD-EFGH）", validators=[DataRequired("参加コードを入力してください。"),
-                                                               Length(max=20)])
+                                                               max_length(20)])

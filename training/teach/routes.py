@@ -21,6 +21,7 @@ from training.teach import analysis as insights
 from training.spreadsheet import csv_bytes
 from training.teach import matrix
 from training.teach import reminders as reminder_mail
+from training.text_input import too_long
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
 
@@ -169,6 +170,10 @@ def reminders(cohort_id: int):
         group = request.form.get("group", "")
         if group not in groups:
             abort(400)
+        problem = _reminder_text_problem(request.form)
+        if problem:
+            flash(problem, "error")  # nothing is sent or recorded
+            return redirect(url_for("teach.reminders", cohort_id=cohort.id, course=course.id))
         subject = (request.form.get("subject") or "").strip()[:200] or subject
         body = (request.form.get("body") or "").strip() or body
         counts = reminder_mail.send(cohort, [r.user for r in groups[group]], subject, body, current_user)
@@ -182,6 +187,19 @@ def reminders(cohort_id: int):
     return render_template("teach/reminders.html", cohort=cohort, course=course, groups=groups,
                            labels=reminder_mail.GROUPS, subject=subject, body=body, history=history, names=names,
                            smtp=reminder_mail.smtp_configured())
+
+
+#: The subject is stored in a VARCHAR(200); the body in TEXT, but a mail past this length is a mistake.
+REMINDER_SUBJECT_MAX, REMINDER_BODY_MAX = 200, 5000
+
+
+def _reminder_text_problem(form) -> str | None:
+    """The Japanese message when the typed subject or body is too long for a reminder, else None."""
+    subject = too_long((form.get("subject") or "").strip(), REMINDER_SUBJECT_MAX)
+    if subject:
+        return f"件名は{subject}"
+    body = too_long((form.get("body") or "").strip(), REMINDER_BODY_MAX)
+    return f"本文は{body}" if body else None
 
 
 @bp.route("/classes/<int:cohort_id>/reminders.csv")
