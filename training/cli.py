@@ -140,8 +140,13 @@ def import_users_command(file, class_name, dry_run, confirm_similar):
 @click.option("--password", help="デモアカウント共通のパスワード（省略時は生成して表示）")
 def demo_command(password):
     """Create the demo accounts (one per role and audience) and a demo class."""
+    from training.auth.passwords import password_problem
     from training.demo import create_demo
 
+    # The demo accounts include an administrator: a chosen password meets the same rules.
+    problem = password_problem(password) if password else None
+    if problem:
+        raise click.ClickException(problem)
     password, logins = create_demo(password)
     click.echo("デモアカウント（パスワードはすべて共通）:")
     for login_id, label in logins:

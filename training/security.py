@@ -1,7 +1,7 @@
-"""Security headers on every response."""
+"""Security headers on every response; ``Cache-Control: no-store`` on all but /static."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
 #: No inline script or style anywhere: everything comes from /static.
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -32,7 +32,9 @@ def register(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if response.mimetype == "text/html":
-            # Pages hold personal data: never keep them in shared caches or the back-forward cache.
+        if request.endpoint != "static":
+            # Pages, CSV and XLSX exports, certificates and the API's JSON hold personal data:
+            # never keep any of them in a shared cache, the browser's disk cache or the
+            # back-forward cache. Only the stylesheet and other /static files may be cached.
             headers.setdefault("Cache-Control", "no-store")
         return response

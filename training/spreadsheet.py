@@ -1,7 +1,9 @@
 """Cells and CSV files that open safely in Excel.
 
 A cell beginning with =, +, -, @, a tab or a carriage return could be run as a formula by a
-spreadsheet: such cells are prefixed with an apostrophe. CSV is UTF-8 with a BOM so Excel
+spreadsheet: such cells are prefixed with an apostrophe. So are the full-width ＝ ＋ － ＠
+(U+FF1D, U+FF0B, U+FF0D, U+FF20): Excel with Japanese input may take them for their ASCII
+forms, so they are treated as formula starts too. CSV is UTF-8 with a BOM so Excel
 reads Japanese correctly; lines end with CRLF.
 """
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 FORMULA_FIRST = frozenset(FORMULA_STARTS)
 
 

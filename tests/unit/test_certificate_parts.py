@@ -56,7 +56,7 @@ def test_confusable_letters_are_forgiven():
 
 
 @pytest.mark.parametrize(("name", "masked"), [
-    ("光が丘 健", "光＊＊ 健"), ("𠮷田　花子", "𠮷＊ 花＊"), ("髙﨑", "髙＊"),
+    ("光が丘 健", "光＊＊ ＊"), ("李 明", "＊ ＊"), ("𠮷田　花子", "𠮷＊ 花＊"), ("髙﨑", "髙＊"),
 ])
 def test_mask_name(name, masked):
     assert mask_name(name) == masked

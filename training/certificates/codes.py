@@ -30,6 +30,8 @@ def serial_for(fiscal_year: int, sequence: int, revision: int = 1) -> str:
 
 
 def mask_name(name: str) -> str:
-    """Keep the first character of each part of a name: ``光が丘 健`` -> ``光＊＊ 健``."""
+    """Keep the first character of each part of two or more characters: ``光が丘 健`` ->
+    ``光＊＊ ＊``. A one-character part is masked whole (``李 明`` -> ``＊ ＊``): showing its
+    first character would show all of it."""
     parts = name.replace("　", " ").split(" ")
-    return " ".join(p[:1] + "＊" * (len(p) - 1) for p in parts if p)
+    return " ".join("＊" if len(p) == 1 else p[:1] + "＊" * (len(p) - 1) for p in parts if p)

@@ -94,7 +94,9 @@ def export_page():
     else:
         encoding = "cp932" if fmt == "csv_cp932" else "utf-8-sig"
         body = stream_with_context(export.stream_csv(export.text_rows(filters, content, today), encoding))
-        response = Response(body, mimetype="text/csv")
+        # The label says what the bytes are: Shift_JIS (CP932) or UTF-8 (with its BOM).
+        charset = "shift_jis" if encoding == "cp932" else "utf-8"
+        response = Response(body, content_type=f"text/csv; charset={charset}")
         name = f"completions-{stamp}{'-sjis' if encoding == 'cp932' else ''}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
