@@ -7,8 +7,6 @@ from pathlib import Path
 
 from flask import Flask, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from training import errors, security, text_input
@@ -18,8 +16,9 @@ from training.database import check_connection, configure_sqlite, engine_options
 from training.extensions import csrf, db, limiter, login_manager, migrate
 from training.integers import IdConverter
 from training.audit import AUDIT_LABELS
+from training.auth import sessions
 from training.dates import format_date, format_datetime
-from training.models import AUDIENCES, ROLES, User
+from training.models import AUDIENCES, ROLES
 from training.navigation import items_for
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -152,10 +151,6 @@ def _init_database(app: Flask) -> None:
             check_connection(db.engine, uri)
 
 
-#: Built once: SQLAlchemy then reuses its compiled form on every request (the session check).
-_USER_BY_ID = select(User).options(joinedload(User.role_rows)).where(User.id == bindparam("user_id"))
-
-
 def _init_auth(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -165,11 +160,5 @@ def _init_auth(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(session_id: str):
-        """Sessions name the user and their session token; a rotated token ends them."""
-        user_id, _, token = session_id.partition(":")
-        if not user_id.isdigit() or not token:
-            return None
-        user = db.session.execute(_USER_BY_ID, {"user_id": int(user_id)}).unique().scalar_one_or_none()
-        if user is None or not user.active or user.session_token != token:
-            return None
-        return user
+        """Sessions are rows on the server (training.auth.sessions): one query checks the row and loads the user."""
+        return sessions.load(session_id)

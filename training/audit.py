@@ -17,6 +17,7 @@ AUDIT_LABELS = {
     "user.deactivate": "利用者の無効化",
     "user.reactivate": "利用者の再有効化",
     "user.password_change": "パスワード変更",
+    "user.password_change_failure": "パスワード変更の失敗",
     "user.password_reset": "仮パスワードの設定",
     "records.export": "修了記録の出力",
     "api.completions": "API：修了記録の取得",

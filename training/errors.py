@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from training.auth.limits import TooManyAttempts
 from training.dates import JST
 from training.extensions import db, limiter
+from training.models import utcnow
 
 
 MESSAGES = {
@@ -25,13 +28,24 @@ def _render(code: int, title: str | None = None, message: str | None = None):
                            message=message or default_message), code
 
 
-def retry_time_text() -> str:
-    """When the breached rate limit resets, as a Japanese clock time (JST)."""
+def retry_at(error) -> dt.datetime | None:
+    """When the refused attempt may be made again (UTC): from the database-counted limits
+    (training.auth.limits), else from Flask-Limiter's (the API), else unknown."""
+    if isinstance(error, TooManyAttempts):
+        return error.retry_at
     limit = limiter.current_limit
     if limit is None:
+        return None
+    return dt.datetime.fromtimestamp(limit.reset_at, dt.timezone.utc)
+
+
+def retry_time_text(when: dt.datetime | None) -> str:
+    """``when`` as a Japanese clock time (JST), for 「…以降にもう一度お試しください」."""
+    if when is None:
         return "しばらく時間をおいて"
-    reset = dt.datetime.fromtimestamp(limit.reset_at, dt.timezone.utc).astimezone(JST)
-    return f"{reset:%H時%M分}以降に"
+    # Rounded up to the minute: 「10時05分以降」 must never be a moment too early.
+    local = (when + dt.timedelta(seconds=59)).astimezone(JST)
+    return f"{local:%H時%M分}以降に"
 
 
 def register(app: Flask) -> None:
@@ -43,14 +57,24 @@ def register(app: Flask) -> None:
                        "ページを読み込み直してから、もう一度送信してください。")
 
     @app.errorhandler(429)
-    def _too_many(_error):
-        from flask import request
-
+    def _too_many(error):
+        when = retry_at(error)
+        later = retry_time_text(when)
         if request.endpoint == "auth.login":
-            return _render(429, "試行回数が上限に達しました",
-                           f"安全のため、ログインを一時的に制限しています。{retry_time_text()}もう一度お試しください。")
-        return _render(429, "アクセスが集中しています",
-                       f"短い時間に多くの確認がありました。{retry_time_text()}もう一度お試しください。")
+            page = _render(429, "試行回数が上限に達しました",
+                           f"安全のため、ログインを一時的に制限しています。{later}もう一度お試しください。")
+        elif request.endpoint == "auth.change_password":
+            page = _render(429, "試行回数が上限に達しました",
+                           "現在のパスワードの誤りが続いたため、パスワードの変更を一時的に制限しています。"
+                           f"{later}もう一度お試しください。")
+        else:
+            page = _render(429, "アクセスが集中しています",
+                           f"短い時間に多くの確認がありました。{later}もう一度お試しください。")
+        if isinstance(error, TooManyAttempts):
+            # Flask-Limiter adds its own header; the database-counted limits say it here.
+            seconds = max(1, math.ceil((when - utcnow()).total_seconds()))
+            return page[0], 429, {"Retry-After": str(seconds)}
+        return page
 
     @app.errorhandler(500)
     def _server_error(_error):

@@ -19,6 +19,10 @@ class AccountError(ValueError):
     """A Japanese message explaining why an account operation was refused."""
 
 
+class WrongCurrentPassword(AccountError):
+    """The current password given to change it was wrong (audited, counted toward a limit)."""
+
+
 @dataclass(frozen=True)
 class NewUser:
     login_id: str
@@ -117,7 +121,9 @@ def authenticate(login_id: str, password: str) -> User | None:
 def change_password(user: User, current: str, new: str) -> None:
     """Change a user's own password; other sessions of the user end. Raises AccountError."""
     if not verify_password(user.password_hash, current):
-        raise AccountError("現在のパスワードが正しくありません。")
+        # Audited like a failed sign-in: someone at an open session may be guessing.
+        audit.record("user.password_change_failure", actor=user, target_type="user", target_id=user.id)
+        raise WrongCurrentPassword("現在のパスワードが正しくありません。")
     problem = password_problem(new, login_id=user.login_id)
     if problem:
         raise AccountError(problem)

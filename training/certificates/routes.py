@@ -5,19 +5,23 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy import or_, select
 
+from training.audit import client_address
+from training.auth import limits
 from training.auth.access import roles_required
 from training.certificates import issue as issuing
 from training.certificates.codes import mask_name, normalise_code
 from training.certificates.render import render_pdf
 from training.certificates.service import can_view, certificate_data, file_name
+from training.database import writes_on_get
 from training.dates import today_jst
-from training.extensions import db, limiter
+from training.extensions import db
 from training.models import AUDIENCES, Certificate, User
 from training.site_settings import load as load_settings
 from training.text_input import too_long
 
 bp = Blueprint("certificates", __name__)
 
+#: Certificate look-ups per address (counted in the database: training.auth.limits).
 VERIFY_LIMIT = "30 per minute"
 
 
@@ -43,9 +47,9 @@ def download(certificate_id: int):
 
 
 @bp.route("/verify")
-@limiter.limit(VERIFY_LIMIT, key_func=lambda: request.remote_addr or "", scope="verify")
 def verify_form():
-    """A form to type a code (the QR code links straight to /verify/<code>)."""
+    """A form to type a code (the QR code links straight to /verify/<code>). Not limited: it
+    looks nothing up, and the page it redirects to counts the look-up."""
     typed = request.args.get("code")
     if typed is None:
         return render_template("certificates/verify_form.html")
@@ -56,10 +60,11 @@ def verify_form():
 
 
 @bp.route("/verify/<code>")
-@limiter.limit(VERIFY_LIMIT, key_func=lambda: request.remote_addr or "", scope="verify")
+@writes_on_get  # the look-up is counted first, in a write transaction
 def verify(code: str):
     """有効 / 取消 / 期限切れ, course, date, the name partly masked. Unknown and malformed
-    codes get the same neutral page."""
+    codes get the same neutral page. Every look-up counts toward VERIFY_LIMIT per address."""
+    limits.reserve(limits.Check("verify", client_address() or "", VERIFY_LIMIT))
     normal = normalise_code(code)
     certificate = None
     if normal is not None:

@@ -13,6 +13,7 @@ from training.models.progress import (
     SurveyResponse,
 )
 from training.models.setting import SiteSetting
+from training.models.sign_in import LimitEvent, UserSession
 from training.models.user import AUDIENCES, ROLES, User, UserRole
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "CohortMember",
     "CohortOwner",
     "CourseCompletion",
+    "LimitEvent",
     "ModuleCompletion",
     "QuizAttempt",
     "Reminder",
@@ -38,5 +40,6 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserRole",
+    "UserSession",
     "utcnow",
 ]

@@ -29,7 +29,7 @@ AUDIENCES: dict[str, str] = {
 
 
 def new_session_token() -> str:
-    """A random token; rotating it ends every session and remember-cookie of the user."""
+    """A random token: the generation every session row of the user is checked against."""
     return secrets.token_urlsafe(16)
 
 
@@ -58,9 +58,13 @@ class User(UserMixin, Base):
     )
 
     # Flask-Login -----------------------------------------------------------------------
+    #: The secret of the server-side session this object was signed in or loaded with
+    #: (training.auth.sessions); not a column, only for the request at hand.
+    session_secret = None
+
     def get_id(self) -> str:
-        """Session id: the row id plus the session token, so rotating the token logs out."""
-        return f"{self.id}:{self.session_token}"
+        """Session id: the row id plus this device's session secret (see training.auth.sessions)."""
+        return f"{self.id}:{self.session_secret or ''}"
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -86,7 +90,7 @@ class User(UserMixin, Base):
         ]
 
     def end_sessions(self) -> None:
-        """Invalidate every session and remember-cookie of this user."""
+        """End every session of this user, on every device (their rows' generation no longer matches)."""
         self.session_token = new_session_token()
 
     @property

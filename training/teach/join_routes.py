@@ -2,34 +2,36 @@
 students (high-school classes ask for no email, only a nickname or student number)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from training import audit
-from training.auth import accounts
-from training.extensions import db, limiter
+from training.audit import client_address
+from training.auth import accounts, limits, sessions
+from training.extensions import db
 from training.teach import classes
 
 bp = Blueprint("join", __name__)
 
+#: Wrong join codes per address (counted in the database: training.auth.limits). A right code
+#: gives its attempt back, so a class of forty behind one school address can all register.
 JOIN_LIMIT = "10 per minute"
 WRONG_CODE = "参加コードが正しくないか、受付が終わっています。研修担当から案内されたコードを確認してください。"
 
 
-def _limit_key() -> str:
-    return "join:" + (request.remote_addr or "")
-
-
 @bp.route("/join", methods=["GET", "POST"])
-@limiter.limit(JOIN_LIMIT, key_func=_limit_key, methods=["POST"], scope="join")
 def join():
     """Step 1: the code. Signed in: enrolled at once. Not signed in: step 2, a new account."""
     if request.method == "GET":
         return render_template("teach/join.html", step="code", code="", errors={})
+    # Counted before the code is looked up, so parallel guesses cannot overtake the limit.
+    reservation = limits.reserve(limits.Check("join", client_address() or "", JOIN_LIMIT))
     code = request.form.get("code", "")
     cohort = classes.find_by_join_code(code)
     if cohort is None:
         return render_template("teach/join.html", step="code", code=code, errors={"code": WRONG_CODE})
+    limits.forgive(reservation)  # only wrong codes count
+    db.session.commit()
     if current_user.is_authenticated:
         user = current_user._get_current_object()
         if "trainee" not in user.roles:
@@ -63,10 +65,8 @@ def join():
         else:
             classes.enrol(cohort, user, via="join_code")
             audit.record("user.self_register", actor=user, target_type="cohort", target_id=cohort.id)
+            sessions.start(user)
             db.session.commit()
-            session.clear()
-            login_user(user)
-            session.permanent = True
             flash(f"登録しました。クラス「{cohort.name}」の講座をはじめましょう。", "info")
             return redirect(url_for("main.home"))
     return render_template("teach/join.html", step="register", code=cohort.join_code, cohort=cohort,
