@@ -2,6 +2,7 @@
 import csv
 import datetime as dt
 import io
+import re
 import socket
 
 import pytest
@@ -34,6 +35,12 @@ def smtp_server():
     controller.stop()
 
 
+def _batch(page: str) -> str:
+    """The batch key of the reminders form (one per page load: a resubmission sends nothing)."""
+    match = re.search(r'name="batch" value="([^"]+)"', page)
+    return match.group(1) if match else "no-form-on-the-page-0"
+
+
 def _class(app, instructor, emails):
     with app.app_context():
         inst = db.session.scalar(select(User).where(User.login_id == instructor))
@@ -59,7 +66,7 @@ def test_reminders_through_smtp_are_sent_and_recorded(app, client, login_as, smt
     cohort_id = _class(app, instructor, ["a@example.jp", None, "c@example.jp"])
     page = client.get(f"/teach/classes/{cohort_id}/reminders").get_data(as_text=True)
     assert "期限を過ぎた方（3人）" in page
-    response = client.post(f"/teach/classes/{cohort_id}/reminders", data={"csrf_token": csrf(page), "group": "overdue"})
+    response = client.post(f"/teach/classes/{cohort_id}/reminders", data={"csrf_token": csrf(page), "group": "overdue", "batch": _batch(page)})
     assert response.status_code == 302
     assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["a@example.jp", "c@example.jp"]
     body = inbox.messages[0].content.decode()
@@ -75,7 +82,7 @@ def test_without_smtp_reminders_go_to_the_outbox(app, client, login_as):
     cohort_id = _class(app, instructor, ["a@example.jp", "=cmd@example.jp"])
     page = client.get(f"/teach/classes/{cohort_id}/reminders").get_data(as_text=True)
     assert "送信箱" in page
-    client.post(f"/teach/classes/{cohort_id}/reminders", data={"csrf_token": csrf(page), "group": "overdue"})
+    client.post(f"/teach/classes/{cohort_id}/reminders", data={"csrf_token": csrf(page), "group": "overdue", "batch": _batch(page)})
     data = client.get(f"/teach/classes/{cohort_id}/reminders.csv").data
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == ["氏名", "メールアドレス", "件名", "記録日時"]
@@ -89,6 +96,6 @@ def test_unknown_group_is_refused(app, client, login_as):
     cohort_id = _class(app, instructor, [])
     page = client.get(f"/teach/classes/{cohort_id}/reminders").get_data(as_text=True)
     assert client.post(f"/teach/classes/{cohort_id}/reminders",
-                       data={"csrf_token": csrf(page), "group": "everyone"}).status_code == 400
+                       data={"csrf_token": csrf(page), "group": "everyone", "batch": _batch(page)}).status_code == 400
     with app.app_context():
         assert db.session.scalar(select(Reminder)) is None

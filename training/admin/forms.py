@@ -5,9 +5,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from training.email_addresses import EmailAddress
 from training.models import AUDIENCES, ROLES
 from training.text_input import max_length
 
@@ -33,7 +34,7 @@ class UserProfileFields(FlaskForm):
     display_name = StringField("氏名", validators=[DataRequired("氏名を入力してください。"), max_length(100)])
     name_kana = StringField("ふりがな", validators=[Optional(), max_length(100)])
     email = StringField("メールアドレス（任意）",
-                        validators=[Optional(), Email("メールアドレスの形式が正しくありません。"), max_length(254)])
+                        validators=[Optional(), EmailAddress(), max_length(254)])
     roles = MultiCheckboxField("役割", choices=_choices(ROLES),
                                validators=[DataRequired("役割を1つ以上選んでください。")])
     audience = SelectField("受講区分", choices=_audience_choices(), validate_choice=True)

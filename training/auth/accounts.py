@@ -1,18 +1,29 @@
 """Account operations as plain functions: create, authenticate, change password, roles."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from training import audit
 from training.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from training.email_addresses import EmailAddressError, optional_email
 from training.extensions import db
 from training.models import AUDIENCES, ROLES, User, utcnow
 
-# A hash of a random password, checked when the login id is unknown so that the response
-# time does not reveal which login ids exist.
+# Hashes of a random password, one per configured method, verified when the login id is
+# unknown or the account's own hash is lighter than the configured one, so that the response
+# time does not reveal which login ids exist or which accounts still hold a first-login hash.
 _DUMMY_HASH: dict[str, str] = {}
+
+#: Login ids people choose themselves (join-code registration): ASCII letters, digits and
+#: ``. _ -``, 3-64 characters, starting with a letter. A roster gives new accounts their
+#: 職員番号 as login id, and those start with a digit, so a self-registered id can never
+#: take one that a later roster row needs.
+SELF_REGISTERED_LOGIN_ID = re.compile(r"[A-Za-z][A-Za-z0-9._-]{2,63}")
 
 
 class AccountError(ValueError):
@@ -35,20 +46,42 @@ class NewUser:
     email: str | None = None
     name_kana: str | None = None
     must_change_password: bool = False
+    #: Chosen by the person at join-code registration: the stricter login-id rule applies.
+    self_registered: bool = False
+
+
+def normalise_login_id(login_id: str) -> str:
+    """NFKC first (full-width ＡＢＣ１ becomes ABC1), then surrounding spaces removed."""
+    return unicodedata.normalize("NFKC", login_id or "").strip()
+
+
+def self_registered_login_id_problem(login_id: str) -> str | None:
+    """A Japanese message if ``login_id`` (already normalised) breaks the self-registration rule."""
+    if SELF_REGISTERED_LOGIN_ID.fullmatch(login_id):
+        return None
+    if login_id[:1].isdigit():
+        return ("ログインIDは英字（a〜z）で始めてください。数字で始まるIDは職員番号のために"
+                "空けてあります。")
+    return ("ログインIDは英字で始め、半角の英字・数字と . _ - だけを使って3〜64文字で"
+            "入力してください（例：taro.nerima）。")
 
 
 def find_by_login_id(login_id: str) -> User | None:
-    """Case-insensitive lookup of a login id."""
-    return db.session.scalar(select(User).where(func.lower(User.login_id) == login_id.strip().lower()))
+    """Case-insensitive lookup of a login id (NFKC-normalised first, like stored ids)."""
+    normal = normalise_login_id(login_id)
+    return db.session.scalar(select(User).where(func.lower(User.login_id) == normal.lower()))
 
 
 def validate_new_user(data: NewUser) -> list[str]:
     """Every problem with ``data`` as Japanese messages (empty when it can be created)."""
     problems = []
-    if not data.login_id.strip():
+    login_id = normalise_login_id(data.login_id)
+    if not login_id:
         problems.append("ログインIDを入力してください。")
-    elif find_by_login_id(data.login_id):
-        problems.append(f"ログインID「{data.login_id}」は既に使われています。")
+    elif data.self_registered and self_registered_login_id_problem(login_id):
+        problems.append(self_registered_login_id_problem(login_id))
+    elif find_by_login_id(login_id):
+        problems.append(f"ログインID「{login_id}」は既に使われています。")
     if not data.display_name.strip():
         problems.append("氏名を入力してください。")
     if not data.roles:
@@ -60,7 +93,11 @@ def validate_new_user(data: NewUser) -> list[str]:
         problems.append(f"不明な受講区分です: {data.audience}")
     if data.employee_no and db.session.scalar(select(User.id).where(User.employee_no == data.employee_no)):
         problems.append(f"職員番号「{data.employee_no}」は既に登録されています。")
-    problem = password_problem(data.password, login_id=data.login_id)
+    try:
+        optional_email(data.email)
+    except EmailAddressError as exc:
+        problems.append(f"{exc}。")
+    problem = password_problem(data.password, login_id=login_id)
     if problem:
         problems.append(problem)
     return problems
@@ -72,10 +109,10 @@ def create_user(data: NewUser) -> User:
     if problems:
         raise AccountError(" ".join(problems))
     user = User(
-        login_id=data.login_id.strip(),
+        login_id=normalise_login_id(data.login_id),
         display_name=data.display_name.strip(),
         name_kana=(data.name_kana or None),
-        email=(data.email or None),
+        email=optional_email(data.email),
         password_hash=hash_password(data.password),
         audience=data.audience or None,
         department=(data.department or None),
@@ -90,20 +127,33 @@ def create_user(data: NewUser) -> User:
     return user
 
 
+def _dummy_hash() -> str:
+    """A hash made with the configured method (made once per process and method)."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = hash_password("not-a-real-password-0")
+    return _DUMMY_HASH[method]
+
+
 def authenticate(login_id: str, password: str) -> User | None:
     """Return the active user with these credentials, auditing success and failure.
 
     The caller commits. A wrong password, an unknown login id and a deactivated account all
-    look the same to the person trying.
+    look the same to the person trying, in their answer and in the time it takes: every
+    attempt verifies at least one hash of the configured strength.
     """
     user = find_by_login_id(login_id)
     if user is None:
-        if "hash" not in _DUMMY_HASH:
-            _DUMMY_HASH["hash"] = hash_password("not-a-real-password-0")
-        verify_password(_DUMMY_HASH["hash"], password)
+        verify_password(_dummy_hash(), password)
         audit.record("login.failure", login_id=login_id[:64], reason="unknown_login_id")
         return None
-    if not verify_password(user.password_hash, password):
+    correct = verify_password(user.password_hash, password)
+    if needs_rehash(user.password_hash):
+        # A lighter hash (a roster's first-login hash, or one from an older setting) answers
+        # in milliseconds, which would reveal such accounts: spend a configured-strength
+        # verification as well. On success the hash is upgraded below, so this happens once.
+        verify_password(_dummy_hash(), password)
+    if not correct:
         audit.record("login.failure", target_type="user", target_id=user.id, login_id=user.login_id,
                      reason="wrong_password")
         return None

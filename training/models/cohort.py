@@ -93,17 +93,25 @@ class RosterUpload(Base):
 
 class Reminder(Base):
     """A reminder to a trainee: sent through SMTP, or queued in the outbox when no mail server
-    is configured (the instructor then sends it by other means). Every one is recorded."""
+    is configured (the instructor then sends it by other means). Every one is recorded.
+
+    ``batch_key`` comes from the form the instructor sent: one person has at most one
+    reminder per batch, so a resubmitted form or a retry finds the row and sends nothing.
+    Rows from before batches existed have none (NULLs never clash)."""
 
     __tablename__ = "reminder"
+    __table_args__ = (UniqueConstraint("batch_key", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    batch_key: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))
     channel: Mapped[str] = mapped_column(String(16))   # smtp | outbox
-    status: Mapped[str] = mapped_column(String(16))    # sent | failed | queued | no_email
+    #: pending (recorded, not yet tried) -> sending (committed just before the SMTP call) ->
+    #: sent | failed; or queued (outbox) | no_email | failed (malformed address) at once.
+    status: Mapped[str] = mapped_column(String(16))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)

@@ -8,6 +8,8 @@ from flask_login import current_user
 from training import audit
 from training.audit import client_address
 from training.auth import accounts, limits, sessions
+from training.auth.passwords import password_problem
+from training.email_addresses import EmailAddressError, optional_email
 from training.extensions import db
 from training.teach import classes
 
@@ -55,11 +57,24 @@ def join():
         errors["confirm"] = "確認用のパスワードが一致しません。"
     if cohort.audience == "high_school":
         values["email"] = ""  # students are never asked for an email address
+    # Field by field first, so each message stands beside its field; create_user checks again.
+    values["login_id"] = accounts.normalise_login_id(values["login_id"])
+    login_problem = accounts.self_registered_login_id_problem(values["login_id"])
+    if login_problem:
+        errors["login_id"] = login_problem
+    try:
+        optional_email(values["email"])
+    except EmailAddressError as exc:
+        errors["email"] = f"{exc}。"
+    password_error = password_problem(password, login_id=values["login_id"])
+    if password_error:
+        errors["password"] = password_error
     if not errors:
         try:
             user = accounts.create_user(accounts.NewUser(
                 login_id=values["login_id"], display_name=values["display_name"], password=password,
-                roles=("trainee",), audience=cohort.audience, email=values["email"] or None))
+                roles=("trainee",), audience=cohort.audience, email=values["email"] or None,
+                self_registered=True))
         except accounts.AccountError as exc:
             errors["login_id"] = str(exc)
         else:

@@ -1,19 +1,44 @@
 """Reminders to trainees who are overdue or have not started: SMTP when configured,
-otherwise an outbox the instructor works through. Every reminder is recorded."""
+otherwise an outbox the instructor works through. Every reminder is recorded.
+
+Sending is at most once per person and batch. The form carries a random batch key; one row
+per (batch, person) is stored first (a unique constraint: a second request with the same
+key inserts nothing), each row is claimed by one request with an atomic
+``pending -> sending`` update committed before its SMTP call, and the result is committed
+after it. So a resubmitted form, a double click, parallel requests or a retry after a
+timeout never mail anyone twice; a retry does send the rows that were never tried. A row
+left in ``sending`` (the worker died during that very call) is never retried automatically:
+whether that mail left is unknown, and it is shown as such.
+
+A malformed address (stored before addresses were checked), one the server refuses, or a
+header-injection attempt makes that one reminder ``failed``; the rest are sent.
+"""
 from __future__ import annotations
 
+import re
 import smtplib
 from email.message import EmailMessage
 from email.utils import formataddr
 
 from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from training import audit
 from training.dates import format_date
+from training.email_addresses import EmailAddressError, normalise_email
 from training.extensions import db
-from training.models import Reminder
+from training.models import Reminder, utcnow
 
 GROUPS = {"overdue": "期限を過ぎた方", "not_started": "まだ始めていない方", "in_progress": "受講中の方"}
+STATUS_LABELS = {"pending": "送信待ち（処理中）", "sending": "送信中（結果不明）", "sent": "送信済み",
+                 "failed": "送信失敗", "queued": "送信待ち（送信箱）", "no_email": "メールアドレスなし"}
+#: What the form's hidden ``batch`` field must look like (secrets.token_urlsafe(16)).
+BATCH_KEY = re.compile(r"[A-Za-z0-9_-]{16,32}")
+#: Rows per INSERT: well under SQLite's limit of bound parameters.
+INSERT_CHUNK = 500
+BAD_ADDRESS = "メールアドレスの形式が正しくありません（送信していません）"
 
 
 def smtp_configured() -> bool:
@@ -34,6 +59,7 @@ def default_message(cohort, course, due_on, url: str) -> tuple[str, str]:
 
 
 def _send(message: EmailMessage) -> None:
+    """One message through the configured SMTP server."""
     config = current_app.config
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=15) as smtp:
         if config.get("MAIL_USE_TLS"):
@@ -43,29 +69,102 @@ def _send(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def send(cohort, users, subject: str, body: str, sender) -> dict[str, int]:
-    """Send (or queue) one reminder per user; returns counts by status. The caller commits."""
-    counts = {"sent": 0, "failed": 0, "queued": 0, "no_email": 0}
+def valid_batch_key(key: str | None) -> bool:
+    """True for a key the form could have carried."""
+    return bool(key) and BATCH_KEY.fullmatch(key) is not None
+
+
+def _one_line(text: str) -> str:
+    """Header text on one line: a line break in a subject or a name could start a new header."""
+    return " ".join((text or "").split())
+
+
+def _first_state(user, use_smtp: bool) -> tuple[str, str | None, str | None]:
+    """(status, address to store, error) of a new reminder, before anything is sent."""
+    if not user.email:
+        return "no_email", None, None
+    try:
+        address = normalise_email(user.email)
+    except EmailAddressError:
+        return "failed", user.email, BAD_ADDRESS
+    return ("pending" if use_smtp else "queued"), address, None
+
+
+def _insert_new(rows: list[dict]) -> set[int]:
+    """Insert the rows whose (batch, person) is not stored yet and return their user ids; the
+    others are left alone, even when a parallel request stores them at the same moment
+    (ON CONFLICT DO NOTHING ... RETURNING: SQLite 3.35+ and PostgreSQL)."""
+    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted: set[int] = set()
+    for start in range(0, len(rows), INSERT_CHUNK):
+        inserted.update(db.session.scalars(
+            insert(Reminder).values(rows[start:start + INSERT_CHUNK])
+            .on_conflict_do_nothing(index_elements=["batch_key", "user_id"]).returning(Reminder.user_id)))
+    return inserted
+
+
+def _message(reminder: Reminder, name: str) -> EmailMessage:
+    """The mail for one reminder (ValueError if a header cannot be written)."""
+    message = EmailMessage()
+    message["Subject"] = reminder.subject
+    message["From"] = formataddr((current_app.config["ORGANISATION_NAME"], current_app.config["MAIL_FROM"]))
+    message["To"] = formataddr((_one_line(name), reminder.email))
+    message.set_content(reminder.body)
+    return message
+
+
+def _deliver(reminder: Reminder, name: str) -> None:
+    """Send one claimed reminder and set its result; never raises for a mail problem."""
+    try:
+        _send(_message(reminder, name))
+        reminder.status, reminder.error = "sent", None
+    except (OSError, smtplib.SMTPException, ValueError) as exc:
+        # Refused recipient, server down, timeout, or a header that cannot be written.
+        reminder.status, reminder.error = "failed", str(exc)[:500]
+    except Exception as exc:  # noqa: BLE001 - one odd failure must not stop the rest of the batch
+        current_app.logger.exception("reminder %s could not be sent", reminder.id)
+        reminder.status, reminder.error = "failed", f"{type(exc).__name__}: {exc}"[:500]
+
+
+def send(cohort, users, subject: str, body: str, sender, batch_key: str) -> dict[str, int]:
+    """Record and send (or queue) one reminder per user under ``batch_key``; returns what
+    this request did, by status, plus ``skipped``: people already recorded in this batch.
+
+    Commits as it goes (the rows first, then each claim and each result): a reminder must be
+    on record before its SMTP call, so that no retry can send it again.
+    """
+    counts = {"sent": 0, "failed": 0, "queued": 0, "no_email": 0, "skipped": 0}
     use_smtp = smtp_configured()
+    subject, now = _one_line(subject)[:200], utcnow()
+    names = {user.id: user.display_name for user in users}
+    known = set(db.session.scalars(select(Reminder.user_id).where(
+        Reminder.batch_key == batch_key, Reminder.user_id.in_(list(names) or [-1]))))
+    rows = []
     for user in users:
-        reminder = Reminder(cohort_id=cohort.id, user_id=user.id, sent_by_id=sender.id, email=user.email,
-                            channel="smtp" if use_smtp else "outbox", subject=subject, body=body)
-        if not user.email:
-            reminder.status = "no_email"
-        elif not use_smtp:
-            reminder.status = "queued"
-        else:
-            message = EmailMessage()
-            message["Subject"] = subject
-            message["From"] = formataddr((current_app.config["ORGANISATION_NAME"], current_app.config["MAIL_FROM"]))
-            message["To"] = formataddr((user.display_name, user.email))
-            message.set_content(body)
-            try:
-                _send(message)
-                reminder.status = "sent"
-            except (OSError, smtplib.SMTPException) as exc:
-                reminder.status, reminder.error = "failed", str(exc)[:500]
+        if user.id in known:
+            continue
+        status, address, error = _first_state(user, use_smtp)
+        rows.append({"batch_key": batch_key, "cohort_id": cohort.id, "user_id": user.id, "sent_by_id": sender.id,
+                     "email": address, "channel": "smtp" if use_smtp else "outbox", "subject": subject,
+                     "body": body, "status": status, "error": error, "created_at": now})
+    inserted = _insert_new(rows) if rows else set()
+    db.session.commit()
+    for row in rows:
+        if row["user_id"] in inserted and row["status"] in counts:
+            counts[row["status"]] += 1
+    pending = db.session.scalars(select(Reminder.id).where(
+        Reminder.batch_key == batch_key, Reminder.status == "pending").order_by(Reminder.id)).all()
+    for reminder_id in pending:
+        # Whoever turns pending into sending owns the call; a parallel request gets 0 rows.
+        claimed = db.session.execute(update(Reminder).where(Reminder.id == reminder_id, Reminder.status == "pending")
+                                     .values(status="sending")).rowcount
+        db.session.commit()
+        if not claimed:
+            continue
+        reminder = db.session.get(Reminder, reminder_id)
+        _deliver(reminder, names.get(reminder.user_id, ""))
+        db.session.commit()
         counts[reminder.status] += 1
-        db.session.add(reminder)
-    audit.record("class.reminders", target_type="cohort", target_id=cohort.id, **counts)
+    counts["skipped"] = len(users) - len(inserted)
+    audit.record("class.reminders", target_type="cohort", target_id=cohort.id, batch=batch_key, **counts)
     return counts

@@ -1,6 +1,8 @@
 """Instructor pages: the classes one runs, their members' completions and certificates."""
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -174,19 +176,28 @@ def reminders(cohort_id: int):
         if problem:
             flash(problem, "error")  # nothing is sent or recorded
             return redirect(url_for("teach.reminders", cohort_id=cohort.id, course=course.id))
+        batch = request.form.get("batch")
+        if not reminder_mail.valid_batch_key(batch):
+            abort(400)  # every form carries one; without it a retry could not be recognised
         subject = (request.form.get("subject") or "").strip()[:200] or subject
         body = (request.form.get("body") or "").strip() or body
-        counts = reminder_mail.send(cohort, [r.user for r in groups[group]], subject, body, current_user)
+        counts = reminder_mail.send(cohort, [r.user for r in groups[group]], subject, body, current_user, batch)
         db.session.commit()
-        flash(f"送信 {counts['sent']}件・送信失敗 {counts['failed']}件・送信待ち（送信箱） {counts['queued']}件・"
-              f"メールアドレスなし {counts['no_email']}件を記録しました。", "info")
+        message = (f"送信 {counts['sent']}件・送信失敗 {counts['failed']}件・送信待ち（送信箱） {counts['queued']}件・"
+                   f"メールアドレスなし {counts['no_email']}件を記録しました。")
+        if counts["skipped"]:
+            message += (f"この送信はすでに受け付けていたため、すでに記録されていた{counts['skipped']}人には"
+                        "送っていません（二重送信の防止）。")
+        flash(message, "info")
         return redirect(url_for("teach.reminders", cohort_id=cohort.id, course=course.id))
     history = db.session.scalars(select(Reminder).where(Reminder.cohort_id == cohort.id)
                                  .order_by(Reminder.created_at.desc()).limit(200)).all()
     names = {r.user.id: r.user.display_name for r in rows}
+    # A new key per page load: sending this form twice is one batch, loading the page again is a new one.
     return render_template("teach/reminders.html", cohort=cohort, course=course, groups=groups,
                            labels=reminder_mail.GROUPS, subject=subject, body=body, history=history, names=names,
-                           smtp=reminder_mail.smtp_configured())
+                           smtp=reminder_mail.smtp_configured(), batch=secrets.token_urlsafe(16),
+                           status_labels=reminder_mail.STATUS_LABELS)
 
 
 #: The subject is stored in a VARCHAR(200); the body in TEXT, but a mail past this length is a mistake.
