@@ -44,7 +44,9 @@ def retry_time_text(when: dt.datetime | None) -> str:
     if when is None:
         return "しばらく時間をおいて"
     # Rounded up to the minute: 「10時05分以降」 must never be a moment too early.
-    local = (when + dt.timedelta(seconds=59)).astimezone(JST)
+    local = when.astimezone(JST)
+    if local.second or local.microsecond:
+        local = local.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
     return f"{local:%H時%M分}以降に"
 
 
