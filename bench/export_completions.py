@@ -36,7 +36,7 @@ def build(database: Path, records: int) -> None:
 
     con = sqlite3.connect(database)
     start = dt.datetime(2026, 4, 1, 0, 0)
-    deps = ["税務課", "収納課", "国保年金課", "区民事務所", "保健予防課", "=HYPERLINK(\"x\")"]
+    deps = ["税務課", "収納課", "国保年金課", "区民事務所", "保健予防課", "=HYPERLINK(\"x\")", "＋収納課"]
     con.executemany(
         "INSERT INTO user (id, login_id, display_name, name_kana, password_hash, audience, department, employee_no,"
         " active, must_change_password, session_token, created_at) VALUES (?,?,?,?,?,?,?,?,1,0,?,?)",

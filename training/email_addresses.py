@@ -52,4 +52,4 @@ class EmailAddress:
             try:
                 normalise_email(field.data)
             except EmailAddressError as exc:
-                raise ValidationError(str(exc)) from None
+                raise ValidationError(f"{exc}。") from None

@@ -46,7 +46,7 @@ def test_create_user_shows_japanese_errors_and_changes_nothing(app, client, auth
     assert response.status_code == 200
     assert "氏名を入力してください。" in html
     assert "役割を1つ以上選んでください。" in html
-    assert "メールアドレスの形式が正しくありません。" in html
+    assert "メールアドレス「not-an-email」の形式が正しくありません。" in html
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(User)) == 1
 

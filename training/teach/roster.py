@@ -16,13 +16,13 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from werkzeug.security import generate_password_hash
 
 from training import audit
 from training.auth.employee_numbers import EMPLOYEE_NO_RE, employee_no_problem, printable, zero_stripped
+from training.email_addresses import EmailAddressError, normalise_email
 from training.extensions import db
 from training.models import AUDIENCES, CohortMember, CohortOwner, User
 
@@ -300,9 +300,9 @@ def check(roster: Roster, cohort, importer=None) -> Roster:
         email = v.get("email", "")
         if email:
             try:
-                v["email"] = validate_email(email, check_deliverability=False).normalized
-            except EmailNotValidError:
-                row.errors.append(f"メールアドレス「{printable(email)}」の形式が正しくありません")
+                v["email"] = normalise_email(email)  # the one check for every stored address
+            except EmailAddressError as exc:
+                row.errors.append(str(exc))
         user = existing.get(number)
         clash = login_ids.get(number.lower()) if number else None
         if user is None and clash is not None:
