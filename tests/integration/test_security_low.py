@@ -16,13 +16,14 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import PASSWORD
+from tests.support.classes import make_class
 from tests.support.learner import csrf
 from training.auth import accounts
 from training.content import load_checked
 from training.dates import JST
 from training.demo import simulate_learning
 from training.extensions import db
-from training.models import Certificate, Cohort, CourseCompletion, User
+from training.models import Certificate, CourseCompletion, User
 from training.teach.classes import create_class
 from training.teach.roster import FIRST_LOGIN_HASH_METHOD
 
@@ -247,17 +248,8 @@ def test_every_response_with_personal_data_is_no_store(app, client, login_as, cr
         db.session.commit()
         cert = db.session.scalar(select(Certificate).where(Certificate.user_id == trainee_id))
         cert_id, code = cert.id, cert.verification_code
-    _aid, _admin = login_as("trainee", "instructor", "personnel", "admin", audience=None)
-    with app.app_context():
-        cohort = Cohort(name="確認", audience="counter_staff", fiscal_year=2026)
-        db.session.add(cohort)
-        db.session.commit()
-        cohort_id = cohort.id
-    from training.models import CohortOwner
-
-    with app.app_context():
-        db.session.add(CohortOwner(cohort_id=cohort_id, user_id=_aid))
-        db.session.commit()
+    _uid, every_role = login_as("trainee", "instructor", "personnel", "admin", audience=None)
+    cohort_id = make_class(app, every_role, name="確認")
     api = app.test_client()
     token = _token(client)
     requests = {
