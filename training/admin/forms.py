@@ -5,12 +5,21 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, NumberRange, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from training.auth.employee_numbers import employee_no_problem
 from training.email_addresses import EmailAddress
 from training.models import AUDIENCES, ROLES
 from training.text_input import max_length
+
+
+def valid_employee_no(_form, field) -> None:
+    """The roster's rule for 職員番号 (no sign, no spaces, ASCII), as a field error."""
+    problem = employee_no_problem((field.data or "").strip()) if (field.data or "").strip() else None
+    if problem:
+        raise ValidationError(problem + "。")
+
 
 LOGIN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]*$"
 
@@ -39,7 +48,7 @@ class UserProfileFields(FlaskForm):
                                validators=[DataRequired("役割を1つ以上選んでください。")])
     audience = SelectField("受講区分", choices=_audience_choices(), validate_choice=True)
     department = StringField("所属", validators=[Optional(), max_length(100)])
-    employee_no = StringField("職員番号", validators=[Optional(), max_length(32)])
+    employee_no = StringField("職員番号", validators=[Optional(), max_length(32), valid_employee_no])
 
 
 class UserCreateForm(UserProfileFields):
@@ -49,7 +58,7 @@ class UserCreateForm(UserProfileFields):
                     Regexp(LOGIN_ID_PATTERN, message="ログインIDは半角英数字と . _ @ - で入力してください。")],
     )
     password = PasswordField("初期パスワード（10文字以上。初回ログイン時に変更を求めます）",
-                             validators=[DataRequired("初期パスワードを入力してください。")])
+                             validators=[DataRequired("初期パスワードを入力してください。"), max_length(256)])
 
 
 class UserEditForm(UserProfileFields):
@@ -58,7 +67,7 @@ class UserEditForm(UserProfileFields):
 
 class PasswordResetForm(FlaskForm):
     password = PasswordField("新しい仮パスワード（10文字以上）",
-                             validators=[DataRequired("仮パスワードを入力してください。")])
+                             validators=[DataRequired("仮パスワードを入力してください。"), max_length(256)])
 
 
 class ConfirmForm(FlaskForm):

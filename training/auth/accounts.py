@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from training import audit
+from training.auth.employee_numbers import employee_no_problem
 from training.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from training.email_addresses import EmailAddressError, optional_email
 from training.extensions import db
@@ -91,7 +92,9 @@ def validate_new_user(data: NewUser) -> list[str]:
         problems.append(f"不明な役割です: {', '.join(sorted(unknown))}")
     if data.audience and data.audience not in AUDIENCES:
         problems.append(f"不明な受講区分です: {data.audience}")
-    if data.employee_no and db.session.scalar(select(User.id).where(User.employee_no == data.employee_no)):
+    if data.employee_no and employee_no_problem(data.employee_no):
+        problems.append(employee_no_problem(data.employee_no) + "。")
+    elif data.employee_no and db.session.scalar(select(User.id).where(User.employee_no == data.employee_no)):
         problems.append(f"職員番号「{data.employee_no}」は既に登録されています。")
     try:
         optional_email(data.email)
@@ -141,28 +144,42 @@ def authenticate(login_id: str, password: str) -> User | None:
     The caller commits. A wrong password, an unknown login id and a deactivated account all
     look the same to the person trying, in their answer and in the time it takes: every
     attempt verifies at least one hash of the configured strength.
+
+    No transaction is open while a hash is computed (about 150 ms at full strength): on
+    SQLite a POST's transaction holds the database's one write lock, so a burst of sign-ins at
+    the start of a class would otherwise queue every other writer behind each hash.
     """
     user = find_by_login_id(login_id)
-    if user is None:
+    found = None if user is None else (user.id, user.login_id, user.password_hash, bool(user.active))
+    db.session.commit()  # ends the read (and its lock) before the hashing below
+    if found is None:
         verify_password(_dummy_hash(), password)
         audit.record("login.failure", login_id=login_id[:64], reason="unknown_login_id")
         return None
-    correct = verify_password(user.password_hash, password)
-    if needs_rehash(user.password_hash):
+    user_id, found_login_id, stored_hash, active = found
+    correct = verify_password(stored_hash, password)
+    if needs_rehash(stored_hash):
         # A lighter hash (a roster's first-login hash, or one from an older setting) answers
         # in milliseconds, which would reveal such accounts: spend a configured-strength
         # verification as well. On success the hash is upgraded below, so this happens once.
         verify_password(_dummy_hash(), password)
     if not correct:
-        audit.record("login.failure", target_type="user", target_id=user.id, login_id=user.login_id,
+        audit.record("login.failure", target_type="user", target_id=user_id, login_id=found_login_id,
                      reason="wrong_password")
         return None
-    if not user.active:
-        audit.record("login.failure", target_type="user", target_id=user.id, login_id=user.login_id,
+    if not active:
+        audit.record("login.failure", target_type="user", target_id=user_id, login_id=found_login_id,
                      reason="inactive")
         return None
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    upgraded = hash_password(password) if needs_rehash(stored_hash) else None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.password_hash != stored_hash:
+        # Deactivated or given a new password while we were hashing: this attempt does not count.
+        audit.record("login.failure", target_type="user", target_id=user_id, login_id=found_login_id,
+                     reason="changed_during_sign_in")
+        return None
+    if upgraded:
+        user.password_hash = upgraded
     user.last_login_at = utcnow()
     audit.record("login.success", actor=user, target_type="user", target_id=user.id)
     return user
