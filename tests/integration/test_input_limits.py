@@ -15,7 +15,7 @@ from tests.support.classes import make_class
 from tests.support.learner import SUBMISSION, STEP, Learner, csrf, quiz_form
 from training.content import load_checked
 from training.extensions import db
-from training.models import ApiToken, Base, QuizAttempt, User
+from training.models import ApiToken, Base, Cohort, QuizAttempt, User
 
 CONTENT = load_checked(Path(__file__).resolve().parents[2])
 COURSE = CONTENT.course("counter-staff")
@@ -297,3 +297,29 @@ def test_token_name_longer_than_its_column_is_refused(app, client, login_as):
     assert "100文字以内で入力してください" in response.get_data(as_text=True)
     assert _row_counts(app) == before
 
+
+
+def _join_class(app, create_user_factory) -> str:
+    """A class open for self-registration; returns its join code."""
+    _uid, owner = create_user_factory("instructor", audience=None)
+    cohort_id = make_class(app, owner, name="参加コードのクラス")
+    with app.app_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        cohort.join_code, cohort.join_enabled = "ABCD-EFGH", True
+        db.session.commit()
+    return "ABCD-EFGH"
+
+
+@pytest.mark.parametrize("field,value", [("display_name", LONG), ("display_name", "x" * 101)])
+def test_self_registration_refuses_a_name_longer_than_its_column(app, client, create_user_factory, field, value):
+    code = _join_class(app, create_user_factory)
+    page = client.get("/join").get_data(as_text=True)
+    data = {"csrf_token": csrf(page), "code": code, "step": "register", "display_name": "参加者",
+            "login_id": "joiner-1", "email": "", "password": "a-long-enough-passphrase-42",
+            "confirm": "a-long-enough-passphrase-42"}
+    data[field] = value
+    before = _row_counts(app)
+    response = client.post("/join", data=data)
+    assert response.status_code in (200, 400)
+    assert "100文字以内で入力してください" in response.get_data(as_text=True)
+    assert _row_counts(app) == before

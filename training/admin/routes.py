@@ -109,6 +109,8 @@ def set_active(user_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    if request.form.get("active") not in ("0", "1"):
+        abort(400)  # the two buttons send 0 or 1; anything else must not deactivate by default
     activate = request.form.get("active") == "1"
     if user.id == current_user.id and not activate:
         flash("自分自身は無効にできません。", "error")

@@ -11,13 +11,17 @@ from training.auth import accounts, limits, sessions
 from training.auth.passwords import password_problem
 from training.email_addresses import EmailAddressError, optional_email
 from training.extensions import db
+from training.models import User
 from training.teach import classes
+from training.text_input import too_long
 
 bp = Blueprint("join", __name__)
 
 #: Wrong join codes per address (counted in the database: training.auth.limits). A right code
 #: gives its attempt back, so a class of forty behind one school address can all register.
 JOIN_LIMIT = "10 per minute"
+#: The width of user.display_name: a longer name is a field error, not a database error (issue 12).
+DISPLAY_NAME_MAX = User.__table__.c.display_name.type.length
 WRONG_CODE = "参加コードが正しくないか、受付が終わっています。研修担当から案内されたコードを確認してください。"
 
 
@@ -53,6 +57,8 @@ def join():
     if not values["display_name"]:
         errors["display_name"] = ("ニックネームまたは生徒番号を入力してください。" if cohort.audience == "high_school"
                                   else "氏名を入力してください。")
+    elif too_long(values["display_name"], DISPLAY_NAME_MAX):
+        errors["display_name"] = too_long(values["display_name"], DISPLAY_NAME_MAX)
     if password != confirm:
         errors["confirm"] = "確認用のパスワードが一致しません。"
     if cohort.audience == "high_school":

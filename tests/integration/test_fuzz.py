@@ -1,0 +1,415 @@
+"""Hostile input on every route, as every role, on both databases: never a 5xx, nothing written.
+
+Every (method, rule) of the access matrix gets hostile values — integers beyond any column,
+``²`` (a digit to ``str.isdigit()`` but not to ``int()``), a NUL byte, 10,000 characters,
+repeated keys where one value is expected, unknown ids — in each path segment, in the query
+string and in the form fields (with a valid CSRF token, so the request reaches the handler),
+plus a JSON body of lists. Ids elsewhere in the URL are real rows the role may reach (its
+class, its attempt, a member's certificate), so handlers run past their access checks.
+
+"Nothing written" is a checksum of every table, taken before and after each route's batch.
+Left out: the append-only logs whose rows record the attempts themselves (audit entries,
+limit counters, sign-in sessions). A form value that is valid text (``²`` as a token name,
+say) may legitimately be stored, so the checksum holds for every path and query request and
+for form requests carrying NUL or 10,000 characters, which no field accepts.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import traceback
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import PASSWORD, AuthActions
+from tests.integration.test_access_matrix import MATRIX, PUBLIC, SAMPLE, SIGNED_IN, _routes, _url
+from tests.support.classes import make_class
+from tests.support.learner import Learner, quiz_form
+from training.content import load_checked
+from training.demo import simulate_learning
+from training.extensions import db
+from training.models import ApiToken, Assignment, Base, Certificate, Cohort, QuizAttempt, RosterUpload, User
+
+CONTENT = load_checked(Path(__file__).resolve().parents[2])
+COURSE = CONTENT.course(SAMPLE["<course_id>"])
+
+HUGE = "99999999999999999999"       # beyond PostgreSQL INTEGER and BIGINT, and SQLite's 64 bits
+SUPERSCRIPT = "²"                   # str.isdigit() is true, int() raises
+NUL = "a\x00b"
+LONG = "長" + "x" * 9_999  # 10,000 characters; mostly ASCII so the sweep is not spent percent-decoding
+UNKNOWN = "999999"                  # a well-formed id that names nothing
+ARRAY = [HUGE, SUPERSCRIPT]         # a repeated key where the handler expects one value
+
+#: Values for query strings and form fields, by name (names appear in failure messages).
+VALUES = {"huge": HUGE, "superscript": SUPERSCRIPT, "nul": NUL, "long": LONG, "unknown": UNKNOWN,
+          "array": ARRAY, "negative": "-1"}
+#: Values for one path segment, percent-encoded as a browser would send them.
+PATH_VALUES = {"huge": HUGE, "superscript": "%C2%B2", "nul": "%00", "long": "x" * 10_000, "unknown": UNKNOWN,
+               "arabic-digit": "%D9%A3"}
+#: Form values no field of any form accepts: these must change no row, whatever the route.
+NEVER_STORED = {"nul", "long"}
+
+#: Every query-string name any view reads (grep request.args / filters_from).
+QUERY_NAMES = ("page", "per_page", "q", "year", "action", "code", "course", "sort", "status", "next",
+               "fiscal_year", "cohort_id", "date_from", "date_to", "department", "audience", "course_id")
+#: Every form field name any view or form reads; fields found on the route's own page are added.
+FORM_NAMES = ("display_name", "name_kana", "email", "roles", "audience", "department", "employee_no", "login_id",
+              "password", "organisation_name", "issuer_title", "issuer_name", "date_style", "yearly_target",
+              "retention_years", "remove_seal", "name", "fiscal_year", "starts_on", "due_on", "join_enabled",
+              "code", "current", "new", "confirm", "action", "active", "body", "choice", "course_id", "module_id",
+              "group", "node", "reason", "restart", "step", "subject", "token", "version", "fingerprint",
+              "distress", "cohort_id", "date_from", "date_to", "format", "replace", "user_id")
+
+#: Tables that record the attempt itself (who tried what, from where), so they grow on purpose.
+LOG_TABLES = {"audit_entry", "limit_event", "user_session"}
+#: Routes whose POST ignores its body (a button): with a real id they act whatever is sent.
+BODY_IGNORED = {"/teach/classes/<int:cohort_id>/assignments/<int:assignment_id>/delete",
+                "/teach/classes/<int:cohort_id>/roster/<int:upload_id>/apply",
+                "/learn/<course_id>/scenarios/<scenario_id>/start",  # opens a run when none is open
+                "/learn/<course_id>/m/<module_id>/s/<section_id>/next",  # marks the section read
+                "/records/tokens/<int:token_id>/revoke"}
+#: Routes whose form is hidden fields only: sent with the page's own values it is the real click.
+HIDDEN_ONLY = {"/admin/users/<int:user_id>/active"}
+JOIN_CODE = "ABCD-EFGH"
+NEW_PASSWORD = "a-long-enough-passphrase-42"
+QUIZ = CONTENT.quiz(CONTENT.module(SAMPLE["<module_id>"]).quiz)
+
+#: A valid submission for forms whose page starts empty (merged over what the page holds). The
+#: per-field sweep sends it with one field replaced: 10,000 characters must change nothing.
+VALID_FORMS = {
+    "/login": lambda real: {"login_id": "fuzz-nobody", "password": PASSWORD},
+    # Signed in, a right code enrols at once (the body is a button); only a newcomer fills a form.
+    "/join": lambda real: {} if real["who"] != "anonymous" else {
+        "code": JOIN_CODE, "step": "register", "display_name": "参加者", "login_id": "fuzz-joiner", "email": "",
+        "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    "/account/password": lambda real: {"current": PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    "/admin/users/new": lambda real: {"login_id": "fuzz-created", "display_name": "新しい利用者", "roles": "trainee",
+                                      "audience": "", "password": NEW_PASSWORD},
+    "/admin/users/<int:user_id>/password": lambda real: {"password": NEW_PASSWORD},
+    "/teach/classes/new": lambda real: {"name": "新しいクラス", "audience": "counter_staff", "fiscal_year": "2026"},
+    "/teach/classes/<int:cohort_id>/owners": lambda real: {"login_id": real["owner_login"]},
+    "/teach/classes/<int:cohort_id>/assignments": lambda real: {"course_id": COURSE.id, "module_id": "",
+                                                                "due_on": "2027-03-31"},
+    "/teach/classes/<int:cohort_id>/reminders": lambda real: {"group": "not_started", "subject": "受講のお願い",
+                                                              "body": "期限までに受講してください。"},
+    "/records/tokens": lambda real: {"name": "人事システム連携"},
+    "/records/export": lambda real: {"format": "csv", "fiscal_year": "2026"},
+    "/admin/certificates/<int:certificate_id>/revoke": lambda real: {"reason": "誤って発行したため"},
+    "/admin/certificates/<int:certificate_id>/reissue": lambda real: {"reason": "氏名の変更"},
+    "/learn/<course_id>/m/<module_id>/quiz": lambda real: quiz_form(QUIZ),
+}
+#: Per-field values: the first must change nothing; the others may be valid text, so only no 5xx.
+PER_FIELD = ("long", "huge", "superscript")
+
+#: Never sent by the fuzz as a signed-in role: they end or replace this client's session.
+SESSION_ROUTES = {("POST", "/logout"), ("POST", "/login")}
+
+PLACEHOLDER = re.compile(r"<(?:[a-z]+:)?[a-z_]+>")
+
+
+def _checksum(app) -> dict[str, str]:
+    """A digest of every row of every table but the logs, by table."""
+    digests = {}
+    with app.app_context():
+        for table in Base.metadata.sorted_tables:
+            if table.name in LOG_TABLES:
+                continue
+            rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+            digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
+        db.session.remove()
+    return digests
+
+
+def _changed(before: dict, after: dict) -> list[str]:
+    return sorted(name for name in before if before[name] != after.get(name))
+
+
+def _world(app, create_user_factory, who: str) -> dict[str, str]:
+    """Rows the role may reach, and the real value for each placeholder of the matrix."""
+    member_id, _ = create_user_factory("trainee", audience="counter_staff", email="member@example.jp")
+    owner_login = None
+    if who in ("instructor", "admin"):
+        _actor_id, owner_login = create_user_factory(who, audience=None, login_id=f"fuzz-{who}")
+    elif who != "anonymous":
+        create_user_factory(who, audience="counter_staff" if who == "trainee" else None, login_id=f"fuzz-{who}")
+    if owner_login is None:
+        _owner_id, owner_login = create_user_factory("instructor", audience=None, login_id="fuzz-owner")
+    cohort_id = make_class(app, owner_login, name="ファズ用のクラス", member_ids=[member_id])
+    with app.test_request_context():
+        cohort = db.session.get(Cohort, cohort_id)
+        cohort.join_code, cohort.join_enabled = JOIN_CODE, True
+        member = db.session.get(User, member_id)
+        simulate_learning(member, COURSE, CONTENT)
+        owner = db.session.scalar(select(User).where(User.login_id == owner_login))
+        assignment = Assignment(cohort_id=cohort_id, course_id=COURSE.id)
+        upload = RosterUpload(cohort_id=cohort_id, user_id=owner.id, filename="名簿.csv",
+                              data="login_id,display_name\r\n".encode())
+        token = ApiToken(name="ファズ", token_hash="f" * 64, prefix="fuzz")
+        db.session.add_all([assignment, upload, token])
+        db.session.commit()
+        certificate = db.session.scalar(select(Certificate).where(Certificate.user_id == member_id))
+        attempt_id = db.session.scalar(select(QuizAttempt.id).where(QuizAttempt.user_id == member_id).limit(1))
+        real = {**SAMPLE, "<int:user_id>": str(member_id), "<int:cohort_id>": str(cohort_id),
+                "<int:assignment_id>": str(assignment.id), "<int:upload_id>": str(upload.id),
+                "<int:token_id>": str(token.id), "<int:certificate_id>": str(certificate.id),
+                "<int:attempt_id>": str(attempt_id), "<code>": certificate.verification_code,
+                "owner_login": owner_login, "who": who}
+    return real
+
+
+def _fill(rule: str, values: dict[str, str], hostile: tuple[str, str] | None = None) -> str:
+    """The rule with every placeholder replaced; ``hostile`` = (placeholder, value) for one of them."""
+    def replace(match):
+        name = match.group(0)
+        if hostile and name == hostile[0]:
+            return hostile[1]
+        return values[name]
+
+    return PLACEHOLDER.sub(replace, rule)
+
+
+class _FormValues(HTMLParser):
+    """The fields of a page as a browser would submit them: inputs, checked boxes, selected options."""
+
+    def __init__(self):
+        super().__init__()
+        self.pairs: list[tuple[str | None, str, str]] = []  # (the form's action, name, value)
+        self.hidden: set[str] = set()
+        self._action: str | None = None
+        self._select: str | None = None
+        self._select_first: str | None = None
+        self._select_chosen = False
+        self._textarea: str | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        name = attributes.get("name")
+        if tag == "form":
+            self._action = attributes.get("action") or None
+        elif tag == "input" and name:
+            kind = attributes.get("type", "text")
+            if kind in ("submit", "button", "file", "image", "reset"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in attributes:
+                return
+            if kind == "hidden":
+                self.hidden.add(name)
+            self.pairs.append((self._action, name, attributes.get("value") or ("on" if kind == "checkbox" else "")))
+        elif tag == "select" and name:
+            self._select, self._select_first, self._select_chosen = name, None, False
+        elif tag == "option" and self._select:
+            value = attributes.get("value", "")
+            if self._select_first is None:
+                self._select_first = value
+            if "selected" in attributes and not self._select_chosen:
+                self.pairs.append((self._action, self._select, value))
+                self._select_chosen = True
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._action = None
+        elif tag == "select" and self._select:
+            if not self._select_chosen and self._select_first is not None:
+                self.pairs.append((self._action, self._select, self._select_first))
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            self.pairs.append((self._action, self._textarea, self._text))
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text += data
+
+
+def _page_fields(client, url: str, target: str) -> tuple[dict[str, list[str]], set[str], str]:
+    """(the fields the page's form for ``target`` would submit, the hidden ones, the CSRF token).
+
+    Only the form posting to ``target`` counts (a user's page also holds the password and
+    deactivation forms); when no form names it, every field of the page is taken."""
+    response = client.get(url)
+    html = response.get_data(as_text=True) if response.status_code == 200 else ""
+    response.close()
+    parser = _FormValues()
+    parser.feed(html)
+    own = [(name, value) for action, name, value in parser.pairs if (action or url) == target]
+    values: dict[str, list[str]] = {}
+    for name, value in own or [(name, value) for _action, name, value in parser.pairs]:
+        values.setdefault(name, []).append(value)
+    token = (values.pop("csrf_token", None) or [""])[0]
+    return values, parser.hidden - {"csrf_token"}, token
+
+
+def _form_page(rule: str, values: dict[str, str]) -> str:
+    """The page a POST's form lives on: the same URL, else its parent (…/choose → the scenario)."""
+    if ("GET", rule) in MATRIX:
+        return _fill(rule, values)
+    return _fill(rule.rsplit("/", 1)[0] or "/", values)
+
+
+class Fuzzer:
+    """Sends the hostile requests of one role and collects what went wrong."""
+
+    def __init__(self, app, client, who: str, real: dict[str, str], csrf_token: str):
+        self.app, self.client, self.who, self.real = app, client, who, real
+        self.csrf_token = csrf_token
+        self.failures: list[str] = []
+        self.requests = 0
+
+    def send(self, label: str, method: str, url: str, **kwargs):
+        """One request; a 5xx or an exception is a failure."""
+        self.requests += 1
+        try:
+            response = self.client.open(url, method=method, **kwargs)
+            status = response.status_code
+            response.close()
+        except Exception as exc:  # the test client re-raises the view's exception under TESTING
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames)
+                          if "/training/" in f.filename), "?")
+            self.failures.append(f"{label}: {type(exc).__name__} at {where}: {str(exc)[:160]}")
+            with self.app.app_context():
+                db.session.remove()
+            return
+        if status >= 500:
+            self.failures.append(f"{label}: HTTP {status}")
+
+    def unchanged(self, label: str, before: dict) -> dict:
+        """Record a failure when a table changed since ``before``; returns the new checksum."""
+        after = _checksum(self.app)
+        changed = _changed(before, after)
+        if changed:
+            self.failures.append(f"{label}: rows changed in {changed}")
+        return after
+
+    def route(self, method: str, rule: str, allowed: bool) -> None:
+        """Every hostile variant of one route."""
+        placeholders = PLACEHOLDER.findall(rule)
+        path_values = PATH_VALUES if allowed else {k: PATH_VALUES[k] for k in ("huge", "nul")}
+        before = _checksum(self.app)
+        data = {"csrf_token": self.csrf_token} if method == "POST" else None
+        for placeholder in placeholders:
+            for name, value in path_values.items():
+                self.send(f"{method} {rule} {placeholder}={name}", method,
+                          _fill(rule, self.real, (placeholder, value)), data=data)
+        if any(p.startswith("<int:") for p in placeholders):  # string ids in SAMPLE are real content
+            self.send(f"{method} {rule} unknown ids", method, _url(rule, int(UNKNOWN)), data=data)
+        before = self.unchanged(f"{method} {rule} (path)", before)
+        if not allowed:
+            return
+        url = _fill(rule, self.real)
+        if method == "GET":
+            for name, value in VALUES.items():
+                self.send(f"GET {rule} ?all={name}", "GET", url, query_string={q: value for q in QUERY_NAMES})
+            self.unchanged(f"GET {rule} (query)", before)
+            return
+        page_values, hidden_names, token = _page_fields(self.client, _form_page(rule, self.real), url)
+        token = token or self.csrf_token
+        hidden = {name: page_values[name] for name in hidden_names if name in page_values}
+        # One field at a time first: valid submissions are not yet held back by the rate limits
+        # (/join counts only wrong codes) that the all-hostile requests below run into.
+        before = self.one_field_at_a_time(rule, url, page_values, hidden_names, token, before)
+        fields = sorted(set(FORM_NAMES) | set(page_values))
+        # Values no field accepts first, checked together; then the rest, which may be valid text.
+        checked, unchecked = [], []
+        for name in VALUES:
+            for keep_hidden in (False, True):
+                never_stored = name in NEVER_STORED and rule not in BODY_IGNORED
+                if keep_hidden and rule in HIDDEN_ONLY:
+                    never_stored = False  # with the page's own hidden values this is the real button
+                (checked if never_stored else unchecked).append((name, keep_hidden))
+        for number, (name, keep_hidden) in enumerate(checked + unchecked):
+            if number == len(checked) and checked:
+                self.unchanged(f"POST {rule} form=nul/long", before)
+            form = {field: VALUES[name] for field in fields}
+            if keep_hidden:
+                form.update(hidden)  # the page's own step, node, token, version: the handler goes further
+            form["csrf_token"] = token
+            self.send(f"POST {rule} form={name}{' +hidden' if keep_hidden else ''}", "POST", url, data=form)
+        before = _checksum(self.app)
+        self.send(f"POST {rule} json lists", "POST", url, json={field: ARRAY for field in fields},
+                  headers={"X-CSRFToken": token})
+        self.unchanged(f"POST {rule} json", before)
+
+    def one_field_at_a_time(self, rule, url, page_values, hidden_names, token, before) -> dict:
+        """A valid submission with one visible field hostile: the handler's own checks must catch it.
+        Returns the checksum to compare the next requests with."""
+        base = {name: list(values) for name, values in page_values.items()}
+        extra = VALID_FORMS.get(rule)
+        if extra:
+            base.update({k: v if isinstance(v, list) else [v] for k, v in extra(self.real).items()})
+        visible = sorted(name for name in base if name not in hidden_names)
+        if not visible or rule in BODY_IGNORED:
+            return before
+        for number, name in enumerate(PER_FIELD):
+            for field in visible:
+                form = {**base, field: VALUES[name], "csrf_token": token}
+                self.send(f"POST {rule} {field}={name} (rest valid)", "POST", url, data=form)
+            if number == 0:
+                self.unchanged(f"POST {rule} one field {name}", before)
+        return _checksum(self.app)
+
+
+def _allowed(who: str, rule_access) -> bool:
+    if rule_access == "bearer-token":
+        return True  # the API is reached with a token below; as a session it must refuse cleanly
+    if rule_access == PUBLIC:
+        return True
+    if who == "anonymous":
+        return False
+    return rule_access == SIGNED_IN or who in rule_access
+
+
+@pytest.mark.parametrize("who", ("anonymous", "trainee", "instructor", "personnel", "admin"))
+def test_no_hostile_input_gives_a_5xx_or_changes_a_row(app, create_user_factory, who):
+    assert set(_routes(app)) <= MATRIX.keys(), "a route without a matrix row is not fuzzed"
+    real = _world(app, create_user_factory, who)
+    client = app.test_client()
+    if who != "anonymous":
+        assert AuthActions(client).login(f"fuzz-{who}").status_code == 302
+    if who == "trainee":
+        Learner(client, CONTENT, COURSE.id).pre_survey()  # past the gate: lessons, quizzes, scenarios open
+        scenario = f"/learn/{COURSE.id}/scenarios/{SAMPLE['<scenario_id>']}"
+        client.post(f"{scenario}/start", data={"csrf_token": AuthActions(client).csrf_token(scenario)})
+    csrf_token = AuthActions(client).csrf_token("/help" if who != "anonymous" else "/login")
+    fuzzer = Fuzzer(app, client, who, real, csrf_token)
+    started = time.perf_counter()
+    for (method, rule), access in sorted(MATRIX.items()):
+        if who != "anonymous" and (method, rule) in SESSION_ROUTES:
+            continue
+        fuzzer.route(method, rule, _allowed(who, access))
+    if who == "personnel":
+        _fuzz_api(app, fuzzer)
+    elapsed = time.perf_counter() - started
+    print(f"\nfuzz {who}: {fuzzer.requests} requests in {elapsed:.1f} s")
+    assert fuzzer.failures == [], f"{who}: {len(fuzzer.failures)} failures:\n" + "\n".join(fuzzer.failures[:60])
+
+
+def _fuzz_api(app, fuzzer: Fuzzer) -> None:
+    """The token-authenticated API: every query name with every value, one name at a time."""
+    from training.records.api import hash_token
+
+    secret = "fuzz-api-token-" + "k" * 30
+    with app.app_context():
+        db.session.add(ApiToken(name="ファズAPI", token_hash=hash_token(secret), prefix=secret[:8]))
+        db.session.commit()
+    before = _checksum(app)
+    headers = {"Authorization": f"Bearer {secret}"}
+    for query in QUERY_NAMES:
+        for name, value in VALUES.items():
+            fuzzer.send(f"GET /api/v1/completions ?{query}={name}", "GET", "/api/v1/completions",
+                        query_string={query: value}, headers=headers)
+    for name, value in PATH_VALUES.items():
+        fuzzer.send(f"GET /api/v1/completions bearer={name}", "GET", "/api/v1/completions",
+                    headers={"Authorization": f"Bearer {value}"})
+    # last_used_at moves on every good call: only the token row may differ.
+    after = _checksum(app)
+    changed = [t for t in _changed(before, after) if t != "api_token"]
+    if changed:
+        fuzzer.failures.append(f"GET /api/v1/completions: rows changed in {changed}")
