@@ -16,7 +16,7 @@ from sqlalchemy import event
 
 from training import create_app
 from training.auth.accounts import NewUser, create_user
-from training.extensions import db, limiter
+from training.extensions import db
 from training.models import Base
 
 # Tests never touch the project's own instance folder (its database or secret key).
@@ -33,7 +33,6 @@ def _config(database_url: str, **overrides) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
-        "RATELIMIT_STORAGE_URI": "memory://",
     }
     config.update(overrides)
     return config
@@ -64,7 +63,6 @@ def app_config(database_url) -> dict:
 def app(app_config):
     """A fresh app on the migrated database; tables are emptied afterwards."""
     app = create_app(app_config)
-    limiter.reset()
     yield app
     with app.app_context():
         db.session.remove()

@@ -13,7 +13,7 @@ from training import errors, security, text_input
 from training.config import DEFAULT_SECRET, load_settings
 from training.content import load_checked
 from training.database import check_connection, configure_sqlite, engine_options
-from training.extensions import csrf, db, limiter, login_manager, migrate
+from training.extensions import csrf, db, login_manager, migrate
 from training.integers import IdConverter
 from training.audit import AUDIT_LABELS
 from training.auth import sessions
@@ -69,11 +69,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_database(app)
     _init_auth(app)
     csrf.init_app(app)
-    limiter.init_app(app)
-    # Every limit in this app sits on a route's decorator, and the decorator checks it itself.
-    # With no default, application or blueprint limits, the app-wide before_request check only
-    # costs each request time (about 0.2 ms), so that one hook is taken out again.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -54,10 +54,6 @@ def load_settings(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", str(8 * 3600))),
         # The cookie is re-sent only when the session changes (the lifetime counts from sign-in).
         "SESSION_REFRESH_EACH_REQUEST": False,
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
-        or os.environ.get("REDIS_URL")
-        or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per 15 minutes"),
         "ORGANISATION_NAME": os.environ.get("ORGANISATION_NAME", "練馬区"),

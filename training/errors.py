@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 
 from training.auth.limits import TooManyAttempts
 from training.dates import JST
-from training.extensions import db, limiter
+from training.extensions import db
 from training.models import utcnow
 
 
@@ -29,14 +29,11 @@ def _render(code: int, title: str | None = None, message: str | None = None):
 
 
 def retry_at(error) -> dt.datetime | None:
-    """When the refused attempt may be made again (UTC): from the database-counted limits
-    (training.auth.limits), else from Flask-Limiter's (the API), else unknown."""
+    """When the refused attempt may be made again (UTC), from the database-counted limits
+    (training.auth.limits); None when unknown."""
     if isinstance(error, TooManyAttempts):
         return error.retry_at
-    limit = limiter.current_limit
-    if limit is None:
-        return None
-    return dt.datetime.fromtimestamp(limit.reset_at, dt.timezone.utc)
+    return None
 
 
 def retry_time_text(when: dt.datetime | None) -> str:
@@ -73,7 +70,6 @@ def register(app: Flask) -> None:
             page = _render(429, "アクセスが集中しています",
                            f"短い時間に多くの確認がありました。{later}もう一度お試しください。")
         if isinstance(error, TooManyAttempts):
-            # Flask-Limiter adds its own header; the database-counted limits say it here.
             seconds = max(1, math.ceil((when - utcnow()).total_seconds()))
             return page[0], 429, {"Retry-After": str(seconds)}
         return page

@@ -42,7 +42,6 @@ def live_server(tmp_path_factory):
         "SECRET_KEY": "browser-test-secret",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        "RATELIMIT_STORAGE_URI": "memory://",
     })
     with app.app_context():
         upgrade()

@@ -177,14 +177,3 @@ def test_session_cookie_flags(client, auth, create_user_factory):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
-
-
-def test_every_rate_limit_sits_on_its_route(app):
-    """The app-wide limiter hook is removed (training/__init__.py): that is only safe while no
-    default, application or blueprint limit exists, so this test fails if one is added."""
-    from training.extensions import limiter
-
-    manager = limiter.limit_manager
-    assert not manager.default_limits and not manager.application_limits
-    assert not manager._blueprint_limits
-    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])

@@ -3,14 +3,14 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.support.learner import csrf
 from training.content import load_checked
 from training.dates import JST
 from training.demo import simulate_learning
 from training.extensions import db
-from training.models import ApiToken, AuditEntry, CourseCompletion, User
+from training.models import ApiToken, AuditEntry, CourseCompletion, LimitEvent, User
 
 CONTENT = load_checked(Path(__file__).resolve().parents[2])
 
@@ -76,5 +76,11 @@ def test_api_is_rate_limited_per_token(app, client, login_as):
     token = _token(client)
     api = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}
-    statuses = [api.get("/api/v1/completions?per_page=1", headers=auth).status_code for _ in range(121)]
-    assert statuses[:120] == [200] * 120 and statuses[120] == 429
+    responses = [api.get("/api/v1/completions?per_page=1", headers=auth) for _ in range(121)]
+    assert [r.status_code for r in responses[:120]] == [200] * 120 and responses[120].status_code == 429
+    refused = responses[120]
+    assert refused.get_json()["error"] == "too_many_requests"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["Cache-Control"] == "no-store"
+    with app.app_context():   # counted in the database, so every worker and server shares it
+        assert db.session.scalar(select(func.count()).select_from(LimitEvent).where(LimitEvent.scope == "api")) == 120

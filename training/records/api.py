@@ -6,6 +6,7 @@ detail; every call is audited with the token's name, the filters and the row cou
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 
 from flask import Blueprint, g, jsonify, request
@@ -14,7 +15,9 @@ from sqlalchemy import select
 from training import audit
 from training.content import current_content
 from training.dates import today_jst
-from training.extensions import csrf, db, limiter
+from training.auth import limits
+from training.database import writes_on_get
+from training.extensions import csrf, db
 from training.integers import MAX_INT, parse_int
 from training.models import ApiToken, utcnow
 from training.records import export
@@ -25,6 +28,8 @@ csrf.exempt(bp)
 FIELDS = ("employee_no", "name", "name_kana", "department", "audience", "course", "completed_on",
           "completed_on_wareki", "score", "certificate_serial", "status")
 MAX_PER_PAGE = 1000
+#: Calls allowed per token, counted in the database like the sign-in limits (every call counts).
+API_LIMIT = "120 per minute"
 
 
 def new_token() -> tuple[str, str]:
@@ -44,12 +49,6 @@ def _unauthorized():
     return response
 
 
-def _token_key() -> str:
-    header = request.headers.get("Authorization", "")
-    return "api:" + hash_token(header[7:].strip())[:16] if header.startswith("Bearer ") else "api:" + (
-        request.remote_addr or "")
-
-
 @bp.before_request
 def _authenticate():
     header = request.headers.get("Authorization", "")
@@ -64,9 +63,17 @@ def _authenticate():
 
 
 @bp.route("/completions")
-@limiter.limit("120 per minute", key_func=_token_key, scope="api")
+@writes_on_get  # counts the call and audits it
 def completions():
     """Completion records with the export's filters, paginated."""
+    token_id = g.api_token.id
+    try:
+        limits.reserve(limits.Check("api", f"token:{token_id}", API_LIMIT))
+    except limits.TooManyAttempts as exc:
+        seconds = max(1, math.ceil((exc.retry_at - utcnow()).total_seconds()))
+        return jsonify({"error": "too_many_requests", "message": "呼び出しが多すぎます。しばらくしてからもう一度お試しください。",
+                        "retry_after": seconds}), 429, {"Retry-After": str(seconds)}
+    g.api_token = db.session.get(ApiToken, token_id)  # reserve() committed: load it again
     try:
         filters = _filters()
         page = _positive("page", 1, MAX_INT)
