@@ -4,12 +4,19 @@ PostgreSQL refuses NUL in text ("A string literal cannot contain NUL") and value
 a VARCHAR(n); SQLite stores both silently. Either way the request must end in a Japanese
 message with nothing written, so NUL is refused for the whole request before any view runs,
 and every form field carries a length limit with a Japanese message (``max_length``).
+
+A JSON body on a POST is refused too: no page here sends one, and Flask-WTF would read it as
+the form (a list, a number or nested values there raised inside WTForms: a 500).
 """
 from __future__ import annotations
 
 from flask import Flask, abort, jsonify, request
 from wtforms.validators import Length
 
+JSON_MESSAGE = ("この画面への送信は、ページのフォームからだけ受け付けています。"
+                "ページを読み込み直してから、もう一度送信してください。")
+#: Methods that carry a form; the API only answers GET.
+_FORM_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 NUL_MESSAGE = ("入力に使用できない文字（制御文字 NUL）が含まれています。"
                "入力内容を確認して、もう一度送信してください。")
 
@@ -53,13 +60,15 @@ def request_has_nul() -> bool:
 
 
 def register(app: Flask) -> None:
-    """Refuse NUL before every other request hook, so no handler or loader sees it."""
+    """Refuse NUL and JSON form bodies before every other request hook, so no handler or loader sees them."""
 
-    def _refuse_nul():
+    def _refuse_unreadable():
         if request_has_nul():
             if request.blueprint == "api":  # the API answers in JSON, like its other errors
                 return jsonify({"error": "bad_request", "message": NUL_MESSAGE}), 400
             abort(400, description=NUL_MESSAGE)
+        if request.method in _FORM_METHODS and request.is_json:
+            abort(400, description=JSON_MESSAGE)
         return None
 
-    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_nul)
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unreadable)

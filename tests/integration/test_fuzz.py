@@ -16,6 +16,7 @@ for form requests carrying NUL or 10,000 characters, which no field accepts.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 import traceback
@@ -50,6 +51,14 @@ VALUES = {"huge": HUGE, "superscript": SUPERSCRIPT, "nul": NUL, "long": LONG, "u
 #: Values for one path segment, percent-encoded as a browser would send them.
 PATH_VALUES = {"huge": HUGE, "superscript": "%C2%B2", "nul": "%00", "long": "x" * 10_000, "unknown": UNKNOWN,
                "arabic-digit": "%D9%A3"}
+#: JSON bodies where a form is expected (Flask-WTF reads JSON as form data), from the field names.
+JSON_BODIES = {
+    "lists": lambda fields: json.dumps({field: ARRAY for field in fields}),
+    "numbers": lambda fields: json.dumps({field: [1, 2] for field in fields}),
+    "objects": lambda fields: json.dumps({field: {"a": 1} for field in fields}),
+    "array": lambda fields: json.dumps(list(fields)),
+    "scalar": lambda fields: "42",
+}
 #: Form values no field of any form accepts: these must change no row, whatever the route.
 NEVER_STORED = {"nul", "long"}
 
@@ -333,8 +342,9 @@ class Fuzzer:
             form["csrf_token"] = token
             self.send(f"POST {rule} form={name}{' +hidden' if keep_hidden else ''}", "POST", url, data=form)
         before = _checksum(self.app)
-        self.send(f"POST {rule} json lists", "POST", url, json={field: ARRAY for field in fields},
-                  headers={"X-CSRFToken": token})
+        for label, body in JSON_BODIES.items():
+            self.send(f"POST {rule} json {label}", "POST", url, headers={"X-CSRFToken": token},
+                      data=body(fields), content_type="application/json")
         self.unchanged(f"POST {rule} json", before)
 
     def one_field_at_a_time(self, rule, url, page_values, hidden_names, token, before) -> dict:

@@ -323,3 +323,16 @@ def test_self_registration_refuses_a_name_longer_than_its_column(app, client, cr
     assert response.status_code in (200, 400)
     assert "100文字以内で入力してください" in response.get_data(as_text=True)
     assert _row_counts(app) == before
+
+
+@pytest.mark.parametrize("body", ['["x", "y"]', '"text"', "42", '{"name": [1, 2]}', '{"name": {"a": 1}}', "null"])
+def test_a_json_body_on_a_form_is_refused(app, client, login_as, body):
+    """Flask-WTF reads a JSON body as the form: a list, a number or nested values were a 500."""
+    login_as("instructor", audience=None)
+    page = client.get("/teach/classes/new").get_data(as_text=True)
+    before = _row_counts(app)
+    response = client.post("/teach/classes/new", data=body, content_type="application/json",
+                           headers={"X-CSRFToken": csrf(page)})
+    assert response.status_code == 400
+    assert "フォーム" in response.get_data(as_text=True)
+    assert _row_counts(app) == before
