@@ -336,3 +336,16 @@ def test_a_json_body_on_a_form_is_refused(app, client, login_as, body):
     assert response.status_code == 400
     assert "フォーム" in response.get_data(as_text=True)
     assert _row_counts(app) == before
+
+
+def test_wtforms_own_errors_are_in_japanese(app, client, login_as):
+    """A date or number WTForms cannot read, or a choice not offered, gets a Japanese message."""
+    login_as("instructor", audience=None)
+    page = client.get("/teach/classes/new").get_data(as_text=True)
+    before = _row_counts(app)
+    response = client.post("/teach/classes/new", data={"csrf_token": csrf(page), "name": "クラス", "audience": "²",
+                                                       "fiscal_year": "２０２６", "starts_on": "²", "due_on": HUGE})
+    html = response.get_data(as_text=True)
+    assert "日付を正しく入力してください" in html and "選択肢の中から選んでください" in html
+    assert "Not a valid" not in html and "not a valid" not in html
+    assert _row_counts(app) == before

@@ -1,7 +1,6 @@
 """Administrator forms for users."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -10,6 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from training.auth.employee_numbers import employee_no_problem
 from training.email_addresses import EmailAddress
+from training.form_messages import JapaneseForm
 from training.models import AUDIENCES, ROLES
 from training.text_input import max_length
 
@@ -39,7 +39,7 @@ def _audience_choices() -> list[SelectChoice]:
     return [SelectChoice("", "（なし）")] + _choices(AUDIENCES)
 
 
-class UserProfileFields(FlaskForm):
+class UserProfileFields(JapaneseForm):
     display_name = StringField("氏名", validators=[DataRequired("氏名を入力してください。"), max_length(100)])
     name_kana = StringField("ふりがな", validators=[Optional(), max_length(100)])
     email = StringField("メールアドレス（任意）",
@@ -65,16 +65,16 @@ class UserEditForm(UserProfileFields):
     pass
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(JapaneseForm):
     password = PasswordField("新しい仮パスワード（10文字以上）",
                              validators=[DataRequired("仮パスワードを入力してください。"), max_length(256)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(JapaneseForm):
     """An empty form: a button that carries the CSRF token."""
 
 
-class SiteSettingsForm(FlaskForm):
+class SiteSettingsForm(JapaneseForm):
     organisation_name = StringField("団体名（ヘッダーと修了証に表示）",
                                     validators=[DataRequired("団体名を入力してください。"), max_length(60)])
     issuer_title = StringField("修了証の発行者の職名（例：練馬区長）",

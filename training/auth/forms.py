@@ -1,19 +1,19 @@
 """Sign-in and password forms."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo
 
+from training.form_messages import JapaneseForm
 from training.text_input import max_length
 
 
-class LoginForm(FlaskForm):
+class LoginForm(JapaneseForm):
     login_id = StringField("ログインID", validators=[DataRequired("ログインIDを入力してください。"), max_length(64)])
     password = PasswordField("パスワード", validators=[DataRequired("パスワードを入力してください。"), max_length(256)])
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(JapaneseForm):
     current = PasswordField("現在のパスワード", validators=[DataRequired("現在のパスワードを入力してください。"),
                                                     max_length(256)])
     new = PasswordField(

@@ -1,15 +1,15 @@
 """Instructor forms."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
+from training.form_messages import JapaneseForm
 from training.text_input import max_length
 
 
-class ClassForm(FlaskForm):
+class ClassForm(JapaneseForm):
     name = StringField("クラス名（例：令和8年度 窓口職員向け 11月）",
                        validators=[DataRequired("クラス名を入力してください。"), max_length(120)])
     audience = SelectField("受講区分", choices=[], validate_choice=True)
@@ -25,15 +25,15 @@ class ClassForm(FlaskForm):
             raise ValidationError("受講期限は開始日より後の日付にしてください。")
 
 
-class RosterForm(FlaskForm):
+class RosterForm(JapaneseForm):
     file = FileField("名簿ファイル（CSV。UTF-8 または Shift_JIS）")
 
 
-class OwnerForm(FlaskForm):
+class OwnerForm(JapaneseForm):
     login_id = StringField("追加する研修担当のログインID", validators=[DataRequired("ログインIDを入力してください。"),
                                                                  max_length(64)])
 
 
-class JoinForm(FlaskForm):
+class JoinForm(JapaneseForm):
     code = StringField("参加コード（例：ABCD-EFGH）", validators=[DataRequired("参加コードを入力してください。"),
                                                                max_length(20)])
