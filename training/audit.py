@@ -1,6 +1,8 @@
 """Writing audit log entries. One function, called wherever something must be audited."""
 from __future__ import annotations
 
+import ipaddress
+
 from flask import has_request_context, request
 from flask_login import current_user
 
@@ -37,8 +39,17 @@ AUDIT_LABELS = {
 
 
 def client_address() -> str | None:
-    """The client's address (after ProxyFix, when configured behind a proxy)."""
-    return request.remote_addr if has_request_context() else None
+    """The client's address (after ProxyFix, when configured behind a proxy), or None.
+
+    Behind a proxy that passes on the client's own X-Forwarded-For, any text would arrive
+    here and be stored (too long for the column, or with NUL: a 500), so only an IP address counts.
+    """
+    if not has_request_context() or not request.remote_addr:
+        return None
+    try:
+        return str(ipaddress.ip_address(request.remote_addr))
+    except ValueError:
+        return None
 
 
 def record(
