@@ -16,6 +16,7 @@ for form requests carrying NUL or 10,000 characters, which no field accepts.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import time
@@ -58,6 +59,14 @@ JSON_BODIES = {
     "objects": lambda fields: json.dumps({field: {"a": 1} for field in fields}),
     "array": lambda fields: json.dumps(list(fields)),
     "scalar": lambda fields: "42",
+}
+#: Hostile uploads: (content, file name). Rows may be stored (a roster preview), so only no 5xx.
+UPLOADS = {
+    "long-name": (b"login_id\r\n", "x" * 10_000 + ".csv"),
+    "binary": (bytes(range(256)) * 40, "data.csv"),
+    "empty": (b"", "empty.png"),
+    "nul-content": (b"\x00" * 100, "nul.csv"),
+    "fake-image": (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "seal.png"),
 }
 #: Form values no field of any form accepts: these must change no row, whatever the route.
 NEVER_STORED = {"nul", "long"}
@@ -188,6 +197,7 @@ class _FormValues(HTMLParser):
         super().__init__()
         self.pairs: list[tuple[str | None, str, str]] = []  # (the form's action, name, value)
         self.hidden: set[str] = set()
+        self.files: list[tuple[str | None, str]] = []  # (the form's action, name) of file inputs
         self._action: str | None = None
         self._select: str | None = None
         self._select_first: str | None = None
@@ -202,6 +212,8 @@ class _FormValues(HTMLParser):
             self._action = attributes.get("action") or None
         elif tag == "input" and name:
             kind = attributes.get("type", "text")
+            if kind == "file":
+                self.files.append((self._action, name))
             if kind in ("submit", "button", "file", "image", "reset"):
                 return
             if kind in ("checkbox", "radio") and "checked" not in attributes:
@@ -237,8 +249,9 @@ class _FormValues(HTMLParser):
             self._text += data
 
 
-def _page_fields(client, url: str, target: str) -> tuple[dict[str, list[str]], set[str], str]:
-    """(the fields the page's form for ``target`` would submit, the hidden ones, the CSRF token).
+def _page_fields(client, url: str, target: str) -> tuple[dict[str, list[str]], set[str], str, list[str]]:
+    """(the fields the page's form for ``target`` would submit, the hidden ones, the CSRF token,
+    the names of its file inputs).
 
     Only the form posting to ``target`` counts (a user's page also holds the password and
     deactivation forms); when no form names it, every field of the page is taken."""
@@ -252,7 +265,8 @@ def _page_fields(client, url: str, target: str) -> tuple[dict[str, list[str]], s
     for name, value in own or [(name, value) for _action, name, value in parser.pairs]:
         values.setdefault(name, []).append(value)
     token = (values.pop("csrf_token", None) or [""])[0]
-    return values, parser.hidden - {"csrf_token"}, token
+    files = [name for action, name in parser.files if (action or url) == target]
+    return values, parser.hidden - {"csrf_token"}, token, files
 
 
 def _form_page(rule: str, values: dict[str, str]) -> str:
@@ -297,73 +311,94 @@ class Fuzzer:
             self.failures.append(f"{label}: rows changed in {changed}")
         return after
 
-    def route(self, method: str, rule: str, allowed: bool) -> None:
-        """Every hostile variant of one route."""
+    def route(self, method: str, rule: str, allowed: bool, before: dict) -> dict:
+        """Every hostile variant of one route, in two phases: the requests that must change no
+        row, then one checksum; then the ones whose values may be valid text. Returns the
+        checksum after both (the next route's ``before``): two table sweeps per route."""
         placeholders = PLACEHOLDER.findall(rule)
         path_values = PATH_VALUES if allowed else {k: PATH_VALUES[k] for k in ("huge", "nul")}
-        before = _checksum(self.app)
         data = {"csrf_token": self.csrf_token} if method == "POST" else None
+        url = _fill(rule, self.real)
+        form_page = None
+        if allowed and method == "POST":
+            # Read before anything else is sent: the page's hidden values (step, node) are the current ones.
+            form_page = _page_fields(self.client, _form_page(rule, self.real), url)
+            # One field at a time first: valid submissions are not yet held back by the rate
+            # limits (/join counts only wrong codes) that the all-hostile requests run into.
+            self.one_field_at_a_time(rule, url, form_page, PER_FIELD[:1])
         for placeholder in placeholders:
             for name, value in path_values.items():
                 self.send(f"{method} {rule} {placeholder}={name}", method,
                           _fill(rule, self.real, (placeholder, value)), data=data)
         if any(p.startswith("<int:") for p in placeholders):  # string ids in SAMPLE are real content
             self.send(f"{method} {rule} unknown ids", method, _url(rule, int(UNKNOWN)), data=data)
-        before = self.unchanged(f"{method} {rule} (path)", before)
         if not allowed:
-            return
-        url = _fill(rule, self.real)
+            return self.unchanged(f"{method} {rule} (path)", before)
         if method == "GET":
             for name, value in VALUES.items():
                 self.send(f"GET {rule} ?all={name}", "GET", url, query_string={q: value for q in QUERY_NAMES})
-            self.unchanged(f"GET {rule} (query)", before)
-            return
-        page_values, hidden_names, token = _page_fields(self.client, _form_page(rule, self.real), url)
+            return self.unchanged(f"GET {rule} (path, query)", before)
+        page_values, hidden_names, token, files = form_page
         token = token or self.csrf_token
         hidden = {name: page_values[name] for name in hidden_names if name in page_values}
-        # One field at a time first: valid submissions are not yet held back by the rate limits
-        # (/join counts only wrong codes) that the all-hostile requests below run into.
-        before = self.one_field_at_a_time(rule, url, page_values, hidden_names, token, before)
         fields = sorted(set(FORM_NAMES) | set(page_values))
-        # Values no field accepts first, checked together; then the rest, which may be valid text.
         checked, unchecked = [], []
         for name in VALUES:
-            for keep_hidden in (False, True):
+            for keep_hidden in ((False, True) if hidden else (False,)):  # without hidden fields: the same request
                 never_stored = name in NEVER_STORED and rule not in BODY_IGNORED
                 if keep_hidden and rule in HIDDEN_ONLY:
                     never_stored = False  # with the page's own hidden values this is the real button
                 (checked if never_stored else unchecked).append((name, keep_hidden))
-        for number, (name, keep_hidden) in enumerate(checked + unchecked):
-            if number == len(checked) and checked:
-                self.unchanged(f"POST {rule} form=nul/long", before)
-            form = {field: VALUES[name] for field in fields}
-            if keep_hidden:
-                form.update(hidden)  # the page's own step, node, token, version: the handler goes further
-            form["csrf_token"] = token
-            self.send(f"POST {rule} form={name}{' +hidden' if keep_hidden else ''}", "POST", url, data=form)
-        before = _checksum(self.app)
         for label, body in JSON_BODIES.items():
             self.send(f"POST {rule} json {label}", "POST", url, headers={"X-CSRFToken": token},
                       data=body(fields), content_type="application/json")
-        self.unchanged(f"POST {rule} json", before)
+        for name, keep_hidden in checked:
+            self.all_fields(rule, url, fields, name, hidden if keep_hidden else None, token)
+        self.unchanged(f"POST {rule} (path, one field long, all fields nul/long, json)", before)
+        # Values that may be valid text: no 5xx is all that is asked.
+        self.one_field_at_a_time(rule, url, form_page, PER_FIELD[1:])
+        if files:
+            self.uploads(rule, url, page_values, files, token)
+        for name, keep_hidden in unchecked:
+            self.all_fields(rule, url, fields, name, hidden if keep_hidden else None, token)
+        return _checksum(self.app)
 
-    def one_field_at_a_time(self, rule, url, page_values, hidden_names, token, before) -> dict:
-        """A valid submission with one visible field hostile: the handler's own checks must catch it.
-        Returns the checksum to compare the next requests with."""
+    def all_fields(self, rule, url, fields, name, hidden, token) -> None:
+        """Every field holding the value ``name``; with ``hidden``, the page's hidden fields keep
+        their own values (its step, node, token, version), so the handler goes further."""
+        form = {field: VALUES[name] for field in fields}
+        form.update(hidden or {})
+        form["csrf_token"] = token
+        self.send(f"POST {rule} form={name}{' +hidden' if hidden else ''}", "POST", url, data=form)
+
+    def uploads(self, rule, url, page_values, files, token) -> None:
+        """The page's own form with hostile files: a 10,000-character name, bytes that are no
+        text or image, an empty file, a file where text was expected."""
+        base = self.valid_form(rule, page_values)
+        for label, (content, filename) in UPLOADS.items():
+            for field in files:
+                form = {**base, "csrf_token": token, field: (io.BytesIO(content), filename)}
+                self.send(f"POST {rule} {field}={label}", "POST", url, data=form, content_type="multipart/form-data")
+
+    def valid_form(self, rule, page_values) -> dict[str, list[str]]:
+        """What the page would submit, completed by VALID_FORMS for forms that start empty."""
         base = {name: list(values) for name, values in page_values.items()}
         extra = VALID_FORMS.get(rule)
         if extra:
             base.update({k: v if isinstance(v, list) else [v] for k, v in extra(self.real).items()})
+        return base
+
+    def one_field_at_a_time(self, rule, url, form_page, value_names) -> None:
+        """A valid submission with one visible field hostile: the handler's own checks must catch it."""
+        page_values, hidden_names, token, _files = form_page
+        base = self.valid_form(rule, page_values)
         visible = sorted(name for name in base if name not in hidden_names)
-        if not visible or rule in BODY_IGNORED:
-            return before
-        for number, name in enumerate(PER_FIELD):
+        if rule in BODY_IGNORED:
+            return
+        for name in value_names:
             for field in visible:
-                form = {**base, field: VALUES[name], "csrf_token": token}
+                form = {**base, field: VALUES[name], "csrf_token": token or self.csrf_token}
                 self.send(f"POST {rule} {field}={name} (rest valid)", "POST", url, data=form)
-            if number == 0:
-                self.unchanged(f"POST {rule} one field {name}", before)
-        return _checksum(self.app)
 
 
 def _allowed(who: str, rule_access) -> bool:
@@ -390,10 +425,11 @@ def test_no_hostile_input_gives_a_5xx_or_changes_a_row(app, create_user_factory,
     csrf_token = AuthActions(client).csrf_token("/help" if who != "anonymous" else "/login")
     fuzzer = Fuzzer(app, client, who, real, csrf_token)
     started = time.perf_counter()
+    before = _checksum(app)
     for (method, rule), access in sorted(MATRIX.items()):
         if who != "anonymous" and (method, rule) in SESSION_ROUTES:
             continue
-        fuzzer.route(method, rule, _allowed(who, access))
+        before = fuzzer.route(method, rule, _allowed(who, access), before)
     if who == "personnel":
         _fuzz_api(app, fuzzer)
     elapsed = time.perf_counter() - started
