@@ -30,7 +30,7 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD, AuthActions
 from tests.integration.test_access_matrix import MATRIX, PUBLIC, SAMPLE, SIGNED_IN, _routes, _url
 from tests.support.classes import make_class
-from tests.support.learner import Learner, quiz_form
+from tests.support.learner import Learner, quiz_form, survey_form
 from training.content import load_checked
 from training.demo import simulate_learning
 from training.extensions import db
@@ -119,6 +119,7 @@ VALID_FORMS = {
     "/admin/certificates/<int:certificate_id>/revoke": lambda real: {"reason": "誤って発行したため"},
     "/admin/certificates/<int:certificate_id>/reissue": lambda real: {"reason": "氏名の変更"},
     "/learn/<course_id>/m/<module_id>/quiz": lambda real: quiz_form(QUIZ),
+    "/learn/<course_id>/survey/<phase>": lambda real: survey_form(CONTENT, post=False),
 }
 #: Per-field values: the first must change nothing; the others may be valid text, so only no 5xx.
 PER_FIELD = ("long", "huge", "superscript")
@@ -418,14 +419,19 @@ def test_no_hostile_input_gives_a_5xx_or_changes_a_row(app, create_user_factory,
     client = app.test_client()
     if who != "anonymous":
         assert AuthActions(client).login(f"fuzz-{who}").status_code == 302
-    if who == "trainee":
-        Learner(client, CONTENT, COURSE.id).pre_survey()  # past the gate: lessons, quizzes, scenarios open
-        scenario = f"/learn/{COURSE.id}/scenarios/{SAMPLE['<scenario_id>']}"
-        client.post(f"{scenario}/start", data={"csrf_token": AuthActions(client).csrf_token(scenario)})
     csrf_token = AuthActions(client).csrf_token("/help" if who != "anonymous" else "/login")
     fuzzer = Fuzzer(app, client, who, real, csrf_token)
     started = time.perf_counter()
     before = _checksum(app)
+    if who == "trainee":
+        # The pre-survey is read only while it is not yet answered: fuzz it first, then answer it
+        # to pass the gate (lessons, quizzes and scenarios open) and start a scenario run.
+        for method in ("GET", "POST"):
+            before = fuzzer.route(method, "/learn/<course_id>/survey/<phase>", True, before)
+        assert Learner(client, CONTENT, COURSE.id).pre_survey().status_code == 302
+        scenario = f"/learn/{COURSE.id}/scenarios/{SAMPLE['<scenario_id>']}"
+        client.post(f"{scenario}/start", data={"csrf_token": AuthActions(client).csrf_token(scenario)})
+        before = _checksum(app)
     for (method, rule), access in sorted(MATRIX.items()):
         if who != "anonymous" and (method, rule) in SESSION_ROUTES:
             continue
