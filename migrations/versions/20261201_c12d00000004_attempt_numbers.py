@@ -1,4 +1,8 @@
-"""attempt numbers
+"""attempt numbers (no schema change)
+
+max_attempts under parallel submissions is held by a row lock, not by numbered attempts: the
+quiz view takes SELECT … FOR UPDATE on the user's row before counting (training/learn/routes.py,
+issue 12). This revision stays empty so the chain of issue-12 placeholders keeps its order.
 
 Revision ID: c12d00000004
 Revises: c12c00000003
