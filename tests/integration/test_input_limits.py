@@ -349,3 +349,16 @@ def test_wtforms_own_errors_are_in_japanese(app, client, login_as):
     assert "日付を正しく入力してください" in html and "選択肢の中から選んでください" in html
     assert "Not a valid" not in html and "not a valid" not in html
     assert _row_counts(app) == before
+
+
+def test_self_registration_refuses_a_password_the_sign_in_form_would_refuse(app, client, create_user_factory):
+    """The sign-in form takes at most 256 characters: a longer password would lock the account out."""
+    code = _join_class(app, create_user_factory)
+    page = client.get("/join").get_data(as_text=True)
+    password = "長い合言葉-" + "x" * 300
+    before = _row_counts(app)
+    response = client.post("/join", data={"csrf_token": csrf(page), "code": code, "step": "register",
+                                          "display_name": "参加者", "login_id": "joiner-2", "email": "",
+                                          "password": password, "confirm": password})
+    assert "256文字以内" in response.get_data(as_text=True)
+    assert _row_counts(app) == before

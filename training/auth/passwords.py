@@ -17,6 +17,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 MIN_PASSWORD_LENGTH = 10
+#: The longest password the sign-in form accepts (training/auth/forms.py, max_length(256)).
+MAX_PASSWORD_LENGTH = 256
 #: zxcvbn score (0-4) a new password must reach: 3 is "safely unguessable" (>= 10^8 guesses).
 MIN_STRENGTH_SCORE = 3
 #: zxcvbn's matching grows faster than linearly with length and it refuses input past 72
@@ -66,6 +68,8 @@ def password_problem(password: str, *, login_id: str | None = None) -> str | Non
     accounts.create_user), and ``training demo --password``."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください。"
+    if len(password) > MAX_PASSWORD_LENGTH:  # the sign-in form would refuse it: the account could never sign in
+        return f"パスワードは{MAX_PASSWORD_LENGTH}文字以内にしてください。"
     folded = _folded(password)
     if login_id:
         own = _folded(login_id)
