@@ -362,3 +362,25 @@ def test_self_registration_refuses_a_password_the_sign_in_form_would_refuse(app,
                                           "password": password, "confirm": password})
     assert "256文字以内" in response.get_data(as_text=True)
     assert _row_counts(app) == before
+
+
+@pytest.mark.parametrize("option,value", [("--name", "長" * 101), ("--department", "所" * 101),
+                                          ("--login-id", "a" * 65)])
+def test_cli_user_create_refuses_a_value_longer_than_its_column(app, tmp_path, option, value):
+    """One line, exit 1, no account (on PostgreSQL this was a DataError traceback)."""
+    import os
+    import subprocess
+    import sys
+
+    args = {"--login-id": "cli-user", "--password": "a-long-enough-passphrase-42", "--name": "利用者"}
+    args[option] = value
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "x" * 32,
+           "INSTANCE_PATH": str(tmp_path)}
+    before = _row_counts(app)
+    command = [str(Path(sys.executable).parent / "training"), "users", "create"]
+    for key, text in args.items():
+        command += [key, text]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 1, result.stdout
+    assert "文字以内で入力してください" in result.stderr and "Traceback" not in result.stderr
+    assert _row_counts(app) == before

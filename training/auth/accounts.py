@@ -14,6 +14,7 @@ from training.auth.passwords import hash_password, needs_rehash, password_proble
 from training.email_addresses import EmailAddressError, optional_email
 from training.extensions import db
 from training.models import AUDIENCES, ROLES, User, utcnow
+from training.text_input import too_long
 
 # Hashes of a random password, one per configured method, verified when the login id is
 # unknown or the account's own hash is lighter than the configured one, so that the response
@@ -73,9 +74,26 @@ def find_by_login_id(login_id: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.login_id) == normal.lower()))
 
 
+#: Text fields of a new account with their labels: each must fit its column (issue 12).
+_TEXT_FIELDS = (("login_id", "ログインID"), ("display_name", "氏名"), ("name_kana", "ふりがな"),
+                ("email", "メールアドレス"), ("department", "所属"), ("employee_no", "職員番号"))
+
+
+def _too_long_problems(data: NewUser) -> list[str]:
+    """A message for every text field longer than its column (PostgreSQL would refuse the row)."""
+    problems = []
+    for field, label in _TEXT_FIELDS:
+        message = too_long((getattr(data, field) or "").strip(), User.__table__.c[field].type.length)
+        if message:
+            problems.append(f"{label}は{message}")
+    return problems
+
+
 def validate_new_user(data: NewUser) -> list[str]:
     """Every problem with ``data`` as Japanese messages (empty when it can be created)."""
-    problems = []
+    problems = _too_long_problems(data)
+    if problems:
+        return problems  # a value no column can hold is not looked up any further
     login_id = normalise_login_id(data.login_id)
     if not login_id:
         problems.append("ログインIDを入力してください。")
