@@ -95,10 +95,14 @@ def test_records_export_refuses_bad_numbers_with_a_message(client, login_as, fie
     assert "年度は" in html or "クラスの指定が正しくありません" in html
 
 
-@pytest.mark.parametrize("year", ["²", HUGE, "٢٠٢٦"])
-def test_dashboard_year_that_is_not_ascii_digits_falls_back(client, login_as, year):
+@pytest.mark.parametrize("year", ["²", HUGE, "٢٠٢٦", "1999", "2101"])
+def test_dashboard_year_that_is_not_an_ascii_year_in_range_is_400(client, login_as, year):
+    """Query-string integers follow one rule: absent or empty is the default, malformed is a 400."""
     login_as("personnel", audience=None)
-    assert client.get(f"/records/?year={year}").status_code == 200
+    response = client.get(f"/records/?year={year}")
+    assert response.status_code == 400
+    assert "半角数字で指定してください" in response.get_data(as_text=True)
+    assert client.get("/records/?year=").status_code == 200
 
 
 def _started(client, login_as):

@@ -14,7 +14,7 @@ from training.auth.access import roles_required
 from training.content import current_content
 from training.dates import fiscal_year_of, today_jst
 from training.extensions import db
-from training.integers import parse_int
+from training.integers import parse_int, query_int
 from training.text_input import too_long
 from training.certificates.issue import STATE_LABELS, state
 from training.models import AUDIENCES, ApiToken, Certificate, Cohort, CourseCompletion, User, utcnow
@@ -107,8 +107,7 @@ def export_page():
 @roles_required("personnel", "admin")
 def dashboard():
     """Gatekeepers trained this fiscal year against the target, by audience, department, month."""
-    # A stale or mistyped year falls back to this fiscal year, as it always has; only ASCII digits count.
-    year = parse_int(request.args.get("year", ""), minimum=2000, maximum=2100) or fiscal_year_of(today_jst())
+    year = query_int("year", fiscal_year_of(today_jst()), minimum=2000, maximum=2100)
     settings = load_settings()
     board = reports.build(year, settings.yearly_target, current_content())
     return render_template("records/dashboard.html", board=board, chart=reports.chart(board))
