@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from training.content import model
+from training.content.cues import check_cues
 from training.content.issues import IssueList
 from training.content.safety import lint
 from training.content.schema import Ctx
@@ -199,6 +200,7 @@ def check_content(*, issues: IssueList, modules, module_raw, quizzes, quiz_raw, 
                     _check_question(question, ctx, f"questions[{index}]", answer_line)
         else:
             _check_scenario(quiz, ctx, raw)
+    check_cues(issues, quizzes, quiz_raw)  # answer cues (length, position, near misses)
 
     ctx = Ctx(courses_file, issues)
     seen_courses, seen_audiences = set(), set()
