@@ -4,8 +4,8 @@ Five rules, each an error with file:line (see docs/content-authoring.md, 「選�
 
 ``best-longest``     the best option is the longest at more than 35% of a scenario's decision
                      points, or of a quiz file's single-choice questions;
-``best-ratio``       over a scenario's decision points, the best option is on average more than
-                     1.2 times as long as the other options;
+``best-ratio``       the best option's length, averaged over a scenario's decision points, is
+                     more than 1.2 times the average length of all its other options;
 ``option-length``    a scenario option longer than 60 characters;
 ``near-miss``        a decision point with no partly-right option (a score strictly between the
                      node's lowest and highest);
@@ -151,8 +151,7 @@ def scenario_cues(scenario: model.Scenario, raw, valid: set[int]) -> list[Cue]:
         if _is_longest(best, [c.text for c in node.choices]):
             longest_at.append(node.id)
         best_lengths.append(_mean([measure(t) for t in best]))
-        if others:
-            other_lengths.append(_mean([measure(t) for t in others]))
+        other_lengths += [measure(t) for t in others]
         if not any(low < s < high for s in scores):
             cues.append(Cue("near-miss", node_line, f"nodes.{node.id}.choices",
                             f"部分的に正しい選択肢（score が {low} と {high} のあいだ）がありません。"
@@ -177,7 +176,7 @@ def scenario_cues(scenario: model.Scenario, raw, valid: set[int]) -> list[Cue]:
     if other_mean and best_mean > LENGTH_RATIO * other_mean:
         cues.append(Cue("best-ratio", top, "nodes",
                         f"最もよい選択肢の長さが、ほかの選択肢の平均の {best_mean / other_mean:.1f} 倍です"
-                        f"（判断の場面ごとの平均、{LENGTH_RATIO} 倍まで）。長さで正解がわからないようにしてください"))
+                        f"（{LENGTH_RATIO} 倍まで）。長さで正解がわからないようにしてください"))
     return cues
 
 
