@@ -130,11 +130,12 @@ def _decision_parts(scenario: model.Scenario, raw, valid: set[int]):
     for index, part in enumerate(raw_nodes):
         if isinstance(part, dict):
             first.setdefault(part.get("id"), index)
-    points = []
+    points, seen = [], set()
     for node in scenario.nodes:
         index = first.get(node.id)
-        if index in valid and not node.ending and node.choices:
+        if index in valid and node.id not in seen and not node.ending and node.choices:
             points.append((node, raw_nodes[index], raw_nodes.line_of(index)))
+        seen.add(node.id)
     return points
 
 
