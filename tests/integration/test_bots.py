@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.support.bots import First, Longest, Seeded, play_scenario, sign_in, take_quiz
+from tests.conftest import AuthActions
+from tests.support.bots import First, Longest, Seeded, play_scenario, take_quiz
 from tests.support.learner import Learner
 from training.content import cues, load_checked
 from training.extensions import db
@@ -63,7 +63,7 @@ def run_bot(app, create_user_factory, course, bot) -> Figures:
     every scenario once."""
     client = app.test_client()
     _user_id, login_id = create_user_factory(audience=course.audience)
-    sign_in(client, login_id, PASSWORD)
+    assert AuthActions(client).login(login_id).status_code == 302
     assert Learner(client, CONTENT, course.id).pre_survey().status_code == 302
     base = f"/learn/{course.id}"
     quiz_ids = [take_quiz(client, f"{base}/m/{module_id}/quiz", bot) for module_id in course.modules]

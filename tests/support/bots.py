@@ -276,10 +276,3 @@ def play_scenario(client, url: str, policy: Policy, max_pages: int = 200) -> int
         assert response.status_code in (302, 303), (form.action, response.status_code)
     raise AssertionError(f"no ending after {max_pages} pages: {url}")
 
-
-def sign_in(client, login_id: str, password: str) -> None:
-    """Sign in through the real form."""
-    html = client.get("/login").get_data(as_text=True)
-    token = next((f.hidden().get("csrf_token", "") for f in parse_forms(html) if "csrf_token" in f.hidden()), "")
-    response = client.post("/login", data={"login_id": login_id, "password": password, "csrf_token": token})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
