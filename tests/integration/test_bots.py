@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import AuthActions
-from tests.support.bots import First, Longest, Seeded, play_scenario, take_quiz
+from tests.support.bots import First, Longest, Seeded, answer, parse_forms, play_scenario, take_quiz
 from tests.support.learner import Learner
 from training.content import cues, load_checked
 from training.extensions import db
@@ -113,3 +113,32 @@ def test_test_wise_bots(app, create_user_factory, table, course):
     else:
         longest = next(row for row in figures if row.bot == "longest")
         assert longest.scenario_mean >= TODAY_LONGEST_SCENARIO_PERCENT, longest
+
+
+PAGE = """
+<form method="post" action="/quiz"><input type="hidden" name="csrf_token" value="t">
+ <fieldset><legend>問1</legend>
+  <label class="choice"><input type="radio" name="q-1" value="x7"> 短い</label>
+  <label class="choice"><input type="radio" name="q-1" value="k2"> いちばん長い選択肢</label></fieldset>
+ <fieldset><legend>問2</legend>
+  <label><input type="checkbox" name="q-2" value="1"> 長めの選択肢です</label>
+  <label><input type="checkbox" name="q-2" value="2"> 短い</label></fieldset>
+ <fieldset><legend>問3</legend>
+  <select name="q-3-1" id="q-3-1"><option value="">順番</option><option value="1">1番目</option><option value="2">2番目</option></select>
+  <label for="q-3-1">短い項目</label>
+  <select name="q-3-2" id="q-3-2"><option value="">順番</option><option value="1">1番目</option><option value="2">2番目</option></select>
+  <label for="q-3-2">とても長い項目です</label></fieldset>
+</form>"""
+
+
+@pytest.mark.parametrize(("bot", "expected"), [
+    (Longest(), {"q-1": "k2", "q-2": ["1"], "q-3-1": "2", "q-3-2": "1"}),
+    (First(), {"q-1": "x7", "q-2": ["1"], "q-3-1": "1", "q-3-2": "2"}),
+])
+def test_bots_answer_from_labels_and_submit_the_pages_values(bot, expected):
+    """Labels nested or joined by ``for=``; values as the page has them; a ranking gets
+    distinct places; hidden fields go back unchanged."""
+    (form,) = parse_forms(PAGE)
+    assert answer(form, bot) == {"csrf_token": "t", **expected}
+    seeded = answer(form, Seeded(13))
+    assert seeded == answer(form, Seeded(13)) and sorted([seeded["q-3-1"], seeded["q-3-2"]]) == ["1", "2"]
