@@ -94,6 +94,9 @@ def table(request):
                      + " ".join(f"{p:.0f}%" for p in row.scenario_percents))
     # Shown even when output is captured (the default): these figures are the test's report.
     capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if capture is None:  # pytest -p no:capture
+        print("\n".join(lines))
+        return
     with capture.global_and_fixture_disabled():
         print("\n".join(lines))
 
