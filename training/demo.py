@@ -111,12 +111,16 @@ def simulate_learning(user, course, content, *, modules: int = 99, scenarios: bo
     if scenarios:
         for scenario_id in course.scenarios:
             scenario = content.quiz(scenario_id)
-            steps = [{"node": n.id, "choice": max(n.choices, key=lambda c: c.score).id,
-                      "score": max(c.score for c in n.choices)} for n in scenario.best_path()]
-            last = scenario.best_path()[-1]
-            ending = max(last.choices, key=lambda c: c.score).next
+            steps, values, ending = [], scenario.start_values(), ""
+            for node in scenario.best_path():  # the best choice at each moment, state as the pages keep it
+                best = max(node.choices, key=lambda c: c.score)
+                values = scenario.after(values, best)
+                steps.append({"node": node.id, "choice": best.id, "score": best.score,
+                              **({"state": values} if scenario.state else {})})
+                ending = best.next_for(values)
             db.session.add(QuizAttempt(user_id=user.id, course_id=course.id, quiz_id=scenario.id, kind="scenario",
-                                       answers={"steps": steps, "ending": ending, "history": steps},
+                                       answers={"steps": steps, "ending": ending, "history": steps,
+                                                "state": values},
                                        score=scenario.max_score, max_score=scenario.max_score, passed=True,
                                        content_version=scenario.version))
     if post:

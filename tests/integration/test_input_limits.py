@@ -153,7 +153,7 @@ def test_a_scenario_step_that_is_not_ascii_digits_is_400(app, client, login_as, 
     scenario = CONTENT.quiz(scenario_id)
     node = scenario.node(scenario.start)
     response = client.post(f"{page}/{action}", data={"csrf_token": csrf(html), "node": node.id,
-                                                     "choice": node.choices[0].id, "step": step})
+                                                     "choice": "1", "step": step})
     assert response.status_code == 400
     assert "読み取れませんでした" in response.get_data(as_text=True)
     assert _row_counts(app) == before

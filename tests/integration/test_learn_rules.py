@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from tests.support.learner import SUBMISSION, Learner, csrf, quiz_form
+from tests.support.learner import SUBMISSION, Learner, csrf, quiz_form, scenario_choice_form
 from training.content import load_checked
 from training.extensions import db
 from training.models import (Assignment, Cohort, CohortMember, CourseCompletion, ModuleCompletion, QuizAttempt,
@@ -204,6 +204,11 @@ def test_module_completion_is_recorded_at_once_and_never_rewritten(app, client, 
         assert row.completed_at == first_at and row.score == 100
 
 
+def _state_after(scenario, choice) -> dict:
+    """The values a step records when its scenario remembers state (nothing otherwise)."""
+    return {"state": scenario.after(scenario.start_values(), choice)} if scenario.state else {}
+
+
 def test_scenario_retry_and_stale_submit(app, client, login_as):
     user_id, learner = _started(client, login_as)
     scenario = CONTENT.quiz(COURSE.scenarios[0])
@@ -212,7 +217,7 @@ def test_scenario_retry_and_stale_submit(app, client, login_as):
     node = scenario.node(scenario.start)
     slip = min(node.choices, key=lambda c: c.score)
     html = client.get(page).get_data(as_text=True)
-    form = {"csrf_token": csrf(html), "node": node.id, "choice": slip.id, "step": "0"}
+    form = scenario_choice_form(html, slip)
     client.post(f"{page}/choose", data=form)
     client.post(f"{page}/choose", data=form)  # double submit: ignored
     html = client.get(page).get_data(as_text=True)
@@ -223,7 +228,7 @@ def test_scenario_retry_and_stale_submit(app, client, login_as):
     with app.app_context():
         run = db.session.scalar(select(ScenarioRun).where(ScenarioRun.user_id == user_id))
         assert run.steps == [] and run.history == [{"node": node.id, "choice": slip.id, "score": slip.score,
-                                                    "retried": True}]
+                                                    "retried": True, **_state_after(scenario, slip)}]
     tampered = client.post(f"{page}/choose", data={**form, "choice": "zzz"})
     assert tampered.status_code == 400
 

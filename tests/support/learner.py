@@ -5,13 +5,37 @@ would answer; every step goes through the forms, with CSRF tokens and submission
 """
 from __future__ import annotations
 
+import html as html_lib
 import re
 
-from training.content.model import Content, Quiz, Scenario
+from training.content.model import Content, Node, Quiz, Scenario, ScenarioChoice
 
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 SUBMISSION = re.compile(r'name="token" value="([^"]+)"')
 STEP = re.compile(r'name="step" value="(\d+)"')
+NODE = re.compile(r'name="node" value="([^"]+)"')
+RUN = re.compile(r'name="run" value="([^"]+)"')
+#: One radio per scenario option: its posted value (a position) and its label text.
+SCENARIO_OPTION = re.compile(r'<input type="radio" name="choice" value="([^"]+)"[^>]*>\s*(.*?)</label>', re.S)
+
+
+def scenario_options(html: str) -> list[tuple[str, str]]:
+    """(value, label text) of each option of the scenario moment on the page, in shown order."""
+    return [(value, html_lib.unescape(text).strip()) for value, text in SCENARIO_OPTION.findall(html)]
+
+
+def scenario_choice_form(html: str, choice: ScenarioChoice) -> dict:
+    """The form fields that say ``choice`` at the moment on the page, found by its label text
+    (the page posts a position in the run's own order, never the choice id)."""
+    value = next((v for v, text in scenario_options(html) if text == choice.text), None)
+    assert value is not None, f"option not on the page: {choice.text}"
+    return {"csrf_token": csrf(html), "node": NODE.search(html).group(1), "step": STEP.search(html).group(1),
+            "run": RUN.search(html).group(1), "choice": value}
+
+
+def scenario_node(scenario: Scenario, html: str) -> Node:
+    """The decision the page shows (its next node may depend on the run's state)."""
+    return scenario.node(NODE.search(html).group(1))
 
 
 def csrf(html: str) -> str:
@@ -89,19 +113,18 @@ class Learner:
         scenario: Scenario = self.content.quiz(scenario_id)
         page = f"{self.base}/scenarios/{scenario_id}"
         self.post(f"{page}/start", page=page)
-        node = scenario.node(scenario.start)
-        while not node.ending:
+        while True:
             html = self.client.get(page).get_data(as_text=True)
+            node = scenario_node(scenario, html)
             best = max(node.choices, key=lambda c: c.score)
-            step = STEP.search(html).group(1)
-            self.client.post(f"{page}/choose", data={"csrf_token": csrf(html), "node": node.id,
-                                                    "choice": best.id, "step": step})
+            self.client.post(f"{page}/choose", data=scenario_choice_form(html, best))
             html = self.client.get(page).get_data(as_text=True)
-            assert best.reaction in html and best.feedback in html
+            assert best.feedback in html
             response = self.client.post(f"{page}/next", data={"csrf_token": csrf(html),
                                                               "step": STEP.search(html).group(1)})
-            node = scenario.node(best.next)
-        return response
+            if response.headers["Location"].endswith(page):
+                continue  # another moment
+            return response
 
     def complete(self):
         """The whole course, start to finish."""

@@ -21,6 +21,10 @@ SCENARIO = Scenario(
 )
 
 
+#: Options shown in content order, so positions read like the ids: 1 = a, 2 = b, 3 = c.
+LAYOUT = {n.id: [c.id for c in n.choices] for n in SCENARIO.nodes if not n.ending}
+
+
 def test_best_path_and_max_score():
     assert [n.id for n in SCENARIO.best_path()] == ["n1", "n2"]
     assert SCENARIO.max_score == 4
@@ -28,52 +32,59 @@ def test_best_path_and_max_score():
 
 def test_choose_proceed_to_ending():
     state = play.start(SCENARIO)
-    state, entry = play.choose(SCENARIO, state, "n1", "a", 0)
+    state, entry = play.choose(SCENARIO, state, LAYOUT, "n1", 1, 0)
     assert entry == {"node": "n1", "choice": "a", "score": 2}
     assert state.awaiting_feedback and state.current == "n2"
     node, choice = play.last_choice(SCENARIO, state)
     assert (node.id, choice.reaction) == ("n1", "反応a")
     state = play.proceed(state, 1)
-    state, _ = play.choose(SCENARIO, state, "n2", "c", 1)
+    state, _ = play.choose(SCENARIO, state, LAYOUT, "n2", 3, 1)
     state = play.proceed(state, 2)
     assert SCENARIO.node(state.current).ending
     assert play.score(state) == 3
 
 
 def test_retry_a_moment():
-    state, _ = play.choose(SCENARIO, play.start(SCENARIO), "n1", "b", 0)
+    state, _ = play.choose(SCENARIO, play.start(SCENARIO), LAYOUT, "n1", 2, 0)
     assert state.current == "n1r"
-    state = play.retry(state, 1)
+    state = play.retry(SCENARIO, state, 1)
     assert state.steps == () and state.current == "n1" and not state.awaiting_feedback
-    state, _ = play.choose(SCENARIO, state, "n1", "a", 0)
+    state, _ = play.choose(SCENARIO, state, LAYOUT, "n1", 1, 0)
     assert play.score(state) == 2
 
 
 @pytest.mark.parametrize("action", ["double-choose", "old-step", "wrong-node", "retry-without-feedback",
                                     "proceed-without-feedback"])
 def test_stale_steps_change_nothing(action):
-    state, _ = play.choose(SCENARIO, play.start(SCENARIO), "n1", "a", 0)
+    state, _ = play.choose(SCENARIO, play.start(SCENARIO), LAYOUT, "n1", 1, 0)
     with pytest.raises(play.StaleStep):
         if action == "double-choose":
-            play.choose(SCENARIO, state, "n1", "a", 0)
+            play.choose(SCENARIO, state, LAYOUT, "n1", 1, 0)
         elif action == "old-step":
             play.proceed(state, 0)
         elif action == "wrong-node":
-            play.choose(SCENARIO, play.proceed(state, 1), "n1", "a", 1)
+            play.choose(SCENARIO, play.proceed(state, 1), LAYOUT, "n1", 1, 1)
         elif action == "retry-without-feedback":
-            play.retry(play.proceed(state, 1), 1)
+            play.retry(SCENARIO, play.proceed(state, 1), 1)
         else:
             play.proceed(play.proceed(state, 1), 1)
 
 
-def test_unknown_choice_is_refused():
+@pytest.mark.parametrize("position", [0, 4, -1, 99])
+def test_a_position_out_of_range_is_refused(position):
     with pytest.raises(KeyError):
-        play.choose(SCENARIO, play.start(SCENARIO), "n1", "zz", 0)
+        play.choose(SCENARIO, play.start(SCENARIO), LAYOUT, "n1", position, 0)
+
+
+def test_the_position_is_read_through_the_run_s_order():
+    layout = {**LAYOUT, "n1": ["c", "a", "b"]}
+    _state, entry = play.choose(SCENARIO, play.start(SCENARIO), layout, "n1", 1, 0)
+    assert entry["choice"] == "c"
 
 
 def test_review_lists_what_went_well_and_what_to_practise():
     steps = [{"node": "n1", "choice": "b", "score": 0}, {"node": "n1r", "choice": "a", "score": 2},
              {"node": "n2", "choice": "c", "score": 1}]
     review = play.review(SCENARIO, steps)
-    assert [(n.id, c.id) for n, c in review.went_well] == [("n1r", "a")]
-    assert [(n.id, c.id, b.id) for n, c, b in review.to_practise] == [("n1", "b", "a"), ("n2", "c", "a")]
+    assert [(m.node.id, m.chosen.id) for m in review.went_well] == [("n1r", "a")]
+    assert [(m.node.id, m.chosen.id, m.best.id) for m in review.to_practise] == [("n1", "b", "a"), ("n2", "c", "a")]

@@ -7,6 +7,7 @@ from training.content import model
 from training.content.cues import check_cues
 from training.content.issues import IssueList
 from training.content.safety import lint
+from training.content.scenario_state import check_scenario_state
 from training.content.schema import Ctx
 from training.content.yamlsource import LineDict, LineList
 
@@ -94,6 +95,7 @@ def _check_question(question: model.Question, ctx: Ctx, path: str, line: int) ->
 
 
 def _check_scenario(scenario: model.Scenario, ctx: Ctx, raw) -> None:
+    before = len(ctx.issues)
     node_line = {}
     if isinstance(raw, LineDict) and isinstance(raw.get("nodes"), LineList):
         for index, node in enumerate(raw["nodes"]):
@@ -105,15 +107,17 @@ def _check_scenario(scenario: model.Scenario, ctx: Ctx, raw) -> None:
     by_id = {n.id: n for n in scenario.nodes}
     if scenario.start not in by_id:
         ctx.error(raw.line_of("start"), "start", f"start のノードがありません: {scenario.start}")
+        check_scenario_state(scenario, ctx, raw, graph_ok=False)
         return
     for node in scenario.nodes:
         choice_ids = [c.id for c in node.choices]
         if len(choice_ids) != len(set(choice_ids)):
             ctx.error(node_line.get(node.id, 1), f"nodes.{node.id}.choices", "選択肢の id が重複しています")
         for choice in node.choices:
-            if choice.next not in by_id:
-                ctx.error(node_line.get(node.id, 1), f"nodes.{node.id}.choices.{choice.id}.next",
-                          f"次のノードがありません: {choice.next}")
+            for target in choice.targets:  # every node it may lead to, whatever the state
+                if target not in by_id:
+                    ctx.error(node_line.get(node.id, 1), f"nodes.{node.id}.choices.{choice.id}.next",
+                              f"次のノードがありません: {target}")
         if not node.ending and node.choices and max(c.score for c in node.choices) != 2 \
                 and node.id in node_line:
             ctx.error(node_line.get(node.id, 1), f"nodes.{node.id}", "最もよい選択肢（score: 2）が1つ必要です")
@@ -124,7 +128,7 @@ def _check_scenario(scenario: model.Scenario, ctx: Ctx, raw) -> None:
         if node_id in reachable:
             continue
         reachable.add(node_id)
-        stack.extend(c.next for c in by_id[node_id].choices if c.next in by_id)
+        stack.extend(t for c in by_id[node_id].choices for t in c.targets if t in by_id)
     for node in scenario.nodes:
         if node.id not in reachable:
             ctx.error(node_line.get(node.id, 1), f"nodes.{node.id}", "どの選択肢からもたどり着けないノードです")
@@ -133,8 +137,7 @@ def _check_scenario(scenario: model.Scenario, ctx: Ctx, raw) -> None:
 
     def visit(node_id: str, trail: list[str]) -> None:
         state[node_id] = 1
-        for choice in by_id[node_id].choices:
-            nxt = choice.next
+        for choice, nxt in ((c, t) for c in by_id[node_id].choices for t in c.targets):
             if nxt not in by_id:
                 continue
             if state.get(nxt) == 1:
@@ -152,6 +155,8 @@ def _check_scenario(scenario: model.Scenario, ctx: Ctx, raw) -> None:
     if decisions < MIN_BEST_PATH_DECISIONS:
         ctx.error(raw.line_of("start"), "start",
                   f"最もよい選択を続けた道の判断の場面が {decisions} 個です（{MIN_BEST_PATH_DECISIONS} 個以上必要）")
+    # State, conditions and effects; every (node, state) pair only on a sound graph.
+    check_scenario_state(scenario, ctx, raw, graph_ok=len(ctx.issues) == before)
 
 
 def check_content(*, issues: IssueList, modules, module_raw, quizzes, quiz_raw, courses, courses_file,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from training.content import model
+from training.content.conditions import parse_condition
 from training.content.markdown import render
 
 
@@ -27,20 +28,28 @@ def _answer(q: model.Question):
     return q.answer
 
 
+def _variants(variants) -> dict:
+    """State-dependent alternatives: {field: [{"when": condition, "value": text or node id}]}."""
+    return {name: [{"when": v.when, "value": v.value} for v in options] for name, options in variants}
+
+
 def _quiz(q) -> dict:
     if isinstance(q, model.Scenario):
         nodes = []
         for n in q.nodes:
             if n.ending:
                 nodes.append({"id": n.id, "ending": True, "title": n.title, "summary": n.summary,
-                              "connected_to": list(n.connected_to)})
+                              "connected_to": list(n.connected_to), "variants": _variants(n.variants)})
             else:
                 nodes.append({"id": n.id, "situation": n.situation, "line": n.line, "choices": [
                     {"id": c.id, "text": c.text, "score": c.score, "reaction": c.reaction,
-                     "feedback": c.feedback, "next": c.next} for c in n.choices]})
+                     "feedback": c.feedback, "next": c.next, "effects": dict(c.effects),
+                     "variants": _variants(c.variants)} for c in n.choices], "variants": _variants(n.variants)})
         return {"id": q.id, "kind": "scenario", "title": q.title, "audiences": list(q.audiences),
                 "sources": [_source(s) for s in q.sources], "setting": q.setting, "person": q.person,
                 "start": q.start, "minutes": q.minutes, "nodes": nodes, "max_score": q.max_score,
+                "state": [{"name": v.name, "label": v.label, "min": v.low, "max": v.high, "start": v.start}
+                          for v in q.state],
                 "version": q.version}
     return {"id": q.id, "kind": "quiz", "title": q.title, "sources": [_source(s) for s in q.sources],
             "questions": [{"id": x.id, "kind": x.kind, "prompt": x.prompt, "choices": [_choice(c) for c in x.choices],
@@ -105,18 +114,32 @@ def _answer_back(q: dict):
     return q["answer"]
 
 
+def _variants_back(data: dict) -> tuple:
+    return tuple((name, tuple(model.Variant(v["when"], v["value"], parse_condition(v["when"])) for v in options))
+                 for name, options in data.items())
+
+
+def _scenario_choice_back(c: dict) -> model.ScenarioChoice:
+    return model.ScenarioChoice(id=c["id"], text=c["text"], score=c["score"], reaction=c["reaction"],
+                                feedback=c["feedback"], next=c["next"], effects=tuple(c["effects"].items()),
+                                variants=_variants_back(c["variants"]))
+
+
 def _quiz_back(q: dict):
     if q["kind"] == "scenario":
         nodes = tuple(
             model.Node(id=n["id"], ending=True, title=n["title"], summary=n["summary"],
-                       connected_to=tuple(n["connected_to"])) if n.get("ending") else
+                       connected_to=tuple(n["connected_to"]), variants=_variants_back(n["variants"]))
+            if n.get("ending") else
             model.Node(id=n["id"], situation=n["situation"], line=n["line"], choices=tuple(
-                model.ScenarioChoice(**c) for c in n["choices"]))
+                _scenario_choice_back(c) for c in n["choices"]), variants=_variants_back(n["variants"]))
             for n in q["nodes"])
         return model.Scenario(id=q["id"], title=q["title"], audiences=tuple(q["audiences"]),
                               sources=tuple(_src_back(s) for s in q["sources"]), setting=q["setting"],
                               person=q["person"], start=q["start"], nodes=nodes, minutes=q["minutes"],
-                              version=q["version"])
+                              version=q["version"], state=tuple(
+                                  model.StateVar(v["name"], v["label"], v["min"], v["max"], v["start"])
+                                  for v in q["state"]))
     return model.Quiz(id=q["id"], title=q["title"], sources=tuple(_src_back(s) for s in q["sources"]),
                       questions=tuple(model.Question(
                           id=x["id"], kind=x["kind"], prompt=x["prompt"], explanation=x["explanation"],

@@ -16,6 +16,7 @@ from training.content.schema import (
     CONTACTS_FILE, COURSES_FILE, DECISION_NODE, DIRECTORY_FILE, ENDING_NODE, ID_PATTERN,
     MODULE_FRONT_MATTER, QUESTION, QUIZ, SCENARIO, SURVEY_FILE, Ctx, parse_lines,
 )
+from training.content.scenario_state import CHOICE_PARTS, NODE_TEXTS, effects_of, state_of, variants_for
 from training.content.yamlsource import LineDict, YamlProblem, load_yaml
 
 
@@ -151,16 +152,24 @@ def _question(raw) -> model.Question:
                           items=_choices(raw.get("items")), options=_choices(raw.get("options")), answer=answer)
 
 
+def _choice(raw) -> model.ScenarioChoice:
+    parts, variants = variants_for(raw, CHOICE_PARTS)  # reaction and next may depend on the state
+    return model.ScenarioChoice(
+        id=_text(raw, "id"), text=_text(raw, "text"), score=raw.get("score") if isinstance(raw.get("score"), int) else 0,
+        reaction=parts["reaction"], feedback=_text(raw, "feedback"), next=parts["next"], effects=effects_of(raw),
+        variants=tuple(v for v in variants if v[1]))
+
+
 def _node(raw) -> model.Node:
+    texts, variants = variants_for(raw, NODE_TEXTS)  # each text may depend on the state
+    variants = tuple(v for v in variants if v[1])
     if raw.get("ending"):
-        return model.Node(id=_text(raw, "id"), ending=True, title=_text(raw, "title"), summary=_text(raw, "summary"),
-                          connected_to=tuple(x for x in _list(raw, "connected_to") if isinstance(x, str)))
-    choices = tuple(model.ScenarioChoice(
-        id=_text(c, "id"), text=_text(c, "text"), score=c.get("score") if isinstance(c.get("score"), int) else 0,
-        reaction=_text(c, "reaction"), feedback=_text(c, "feedback"), next=_text(c, "next"),
-    ) for c in _list(raw, "choices") if isinstance(c, dict))
-    return model.Node(id=_text(raw, "id"), situation=_text(raw, "situation"), line=_text(raw, "line"),
-                      choices=choices)
+        return model.Node(id=_text(raw, "id"), ending=True, title=texts["title"], summary=texts["summary"],
+                          connected_to=tuple(x for x in _list(raw, "connected_to") if isinstance(x, str)),
+                          variants=variants)
+    choices = tuple(_choice(c) for c in _list(raw, "choices") if isinstance(c, dict))
+    return model.Node(id=_text(raw, "id"), situation=texts["situation"], line=texts["line"], choices=choices,
+                      variants=variants)
 
 
 def _load_quiz(reader: _Reader, path: Path):
@@ -206,7 +215,8 @@ def _load_quiz(reader: _Reader, path: Path):
                               sources=_sources(_list(raw, "sources")), setting=_text(raw, "setting"),
                               person=_text(raw, "person"), start=_text(raw, "start"),
                               nodes=tuple(_node(n) for n in parts),
-                              minutes=minutes if isinstance(minutes, int) else 10, version=version)
+                              minutes=minutes if isinstance(minutes, int) else 10, version=version,
+                              state=state_of(raw))
     return quiz, raw, valid
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from training.content.conditions import Condition
+
 
 @dataclass(frozen=True)
 class Source:
@@ -93,13 +95,61 @@ class Quiz:
 
 
 @dataclass(frozen=True)
+class StateVar:
+    """A value a scenario remembers (e.g. the person's trust), kept within low..high."""
+
+    name: str
+    label: str
+    low: int
+    high: int
+    start: int
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One alternative of a text or a next node, used when its condition holds."""
+
+    when: str
+    value: str
+    condition: Condition | None = field(default=None, compare=False)  # None: unreadable, never holds
+
+    def holds(self, values) -> bool:
+        return self.condition is not None and self.condition.holds(values)
+
+
+def _pick(default: str, variants: tuple, key: str, values) -> str:
+    """The first variant of ``key`` whose condition holds, else the plain value."""
+    for name, options in variants:
+        if name == key:
+            return next((v.value for v in options if v.holds(values)), default)
+    return default
+
+
+@dataclass(frozen=True)
 class ScenarioChoice:
+    """An option at a decision. ``reaction`` and ``next`` may vary with the state after ``effects``;
+    ``next`` is "" when only its variants say where to go."""
+
     id: str
     text: str
     score: int
     reaction: str
     feedback: str
     next: str
+    effects: tuple[tuple[str, int], ...] = ()
+    variants: tuple[tuple[str, tuple[Variant, ...]], ...] = ()   # (field, variants), fields: reaction, next
+
+    def reaction_for(self, values) -> str:
+        return _pick(self.reaction, self.variants, "reaction", values)
+
+    def next_for(self, values) -> str:
+        return _pick(self.next, self.variants, "next", values)
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Every node this choice may lead to, in any state."""
+        found = [v.value for name, options in self.variants if name == "next" for v in options]
+        return tuple(dict.fromkeys(found + ([self.next] if self.next else [])))
 
 
 @dataclass(frozen=True)
@@ -114,6 +164,11 @@ class Node:
     title: str = ""
     summary: str = ""
     connected_to: tuple[str, ...] = ()
+    variants: tuple[tuple[str, tuple[Variant, ...]], ...] = ()  # fields: situation, line, title, summary
+
+    def text_for(self, key: str, values) -> str:
+        """``situation``, ``line``, ``title`` or ``summary`` as it reads in the state ``values``."""
+        return _pick(getattr(self, key), self.variants, key, values)
 
 
 @dataclass(frozen=True)
@@ -129,6 +184,7 @@ class Scenario:
     minutes: int = 10
     kind: str = "scenario"
     version: str = ""
+    state: tuple[StateVar, ...] = ()
 
     def node(self, node_id: str) -> Node | None:
         for node in self.nodes:
@@ -136,14 +192,26 @@ class Scenario:
                 return node
         return None
 
+    def start_values(self) -> dict[str, int]:
+        return {var.name: var.start for var in self.state}
+
+    def after(self, values, choice: ScenarioChoice) -> dict[str, int]:
+        """The state after ``choice``: its effects added, each value kept within its range."""
+        result = dict(values)
+        for var in self.state:
+            change = dict(choice.effects).get(var.name, 0)
+            result[var.name] = min(var.high, max(var.low, result.get(var.name, var.start) + change))
+        return result
+
     def best_path(self) -> list[Node]:
         """Decision nodes met when always taking the highest-scoring choice."""
-        path, seen, node = [], set(), self.node(self.start)
+        path, seen, node, values = [], set(), self.node(self.start), self.start_values()
         while node is not None and not node.ending and node.id not in seen and node.choices:
             seen.add(node.id)
             path.append(node)
             best = max(node.choices, key=lambda c: c.score)
-            node = self.node(best.next)
+            values = self.after(values, best)
+            node = self.node(best.next_for(values))
         return path
 
     @property

@@ -217,6 +217,41 @@ def _line(mapping, key, default: int) -> int:
     return mapping.line_of(key) if isinstance(mapping, LineDict) else default
 
 
+class Variants(Spec):
+    """A plain value, or variants chosen by the scenario's state (docs/content-authoring.md)::
+
+        line:
+          - when: "trust <= 1"
+            text: 「別に、大丈夫です」
+          - text: 「……正直、消えてしまいたいと思うことはあります」
+
+    The item without ``when`` is the default and comes last; texts must have one, ``next``
+    may leave it out when its conditions cover every state that reaches it (the checker proves
+    that). The conditions themselves are checked against the declared state in scenario_state.
+    """
+
+    def __init__(self, plain: Spec, key: str, default_required: bool = True):
+        self.plain, self.key, self.default_required = plain, key, default_required
+        self.items = ListOf(Obj({key: plain}, {"when": Text()}), min=1)
+
+    def check(self, value, ctx, path, line):
+        if not isinstance(value, list):
+            return self.plain.check(value, ctx, path, line)
+        if not self.items.check(value, ctx, path, line):
+            return False
+        plain = [i for i, item in enumerate(value) if "when" not in item]
+        misplaced = [i for i in plain if i != len(value) - 1]
+        if misplaced:
+            index = misplaced[0]
+            ctx.error(value.line_of(index) if isinstance(value, LineList) else line, f"{path}[{index}]",
+                      "条件（when）のない既定の項目は1つだけ、最後に書いてください")
+            return False
+        if self.default_required and not plain:
+            ctx.error(line, path, f"条件（when）のない既定の {self.key} を最後に1つ書いてください")
+            return False
+        return True
+
+
 # --- the declared schema of each file kind -------------------------------------------------
 
 AUDIENCE = OneOf("residents", "teachers", "counter_staff", "counselors", "high_school")
@@ -244,20 +279,24 @@ QUIZ = Obj(
 )
 
 SCENARIO_CHOICE = Obj(
-    {"id": Id(), "text": Text(), "score": Int(0, 2), "reaction": Text(), "feedback": Text(), "next": Id()},
+    {"id": Id(), "text": Text(), "score": Int(0, 2), "reaction": Variants(Text(), "text"), "feedback": Text(),
+     "next": Variants(Id(), "to", default_required=False)},
+    {"effects": Mapping()},  # variable: change; checked against the declared state in scenario_state
 )
 DECISION_NODE = Obj(
-    {"id": Id(), "situation": Text(), "line": Text(), "choices": ListOf(SCENARIO_CHOICE, min=3, max=4)},
+    {"id": Id(), "situation": Variants(Text(), "text"), "line": Variants(Text(), "text"),
+     "choices": ListOf(SCENARIO_CHOICE, min=3, max=4)},
 )
 ENDING_NODE = Obj(
-    {"id": Id(), "ending": Bool(), "title": Text(), "summary": Text(),
+    {"id": Id(), "ending": Bool(), "title": Variants(Text(), "text"), "summary": Variants(Text(), "text"),
      "connected_to": ListOf(Text())},
 )
+STATE_VAR = Obj({"label": Text(), "min": Int(-10, 10), "max": Int(-10, 10), "start": Int(-10, 10)})
 SCENARIO = Obj(
     {"id": Id(), "kind": OneOf("scenario"), "title": Text(), "audiences": ListOf(AUDIENCE, min=1, unique=True),
      "sources": ListOf(SOURCE, min=1), "setting": Text(), "person": Text(), "start": Id(),
      "nodes": ListOf(Mapping(), min=2)},  # each node is checked as a decision or an ending
-    {"minutes": Int(1, 60)},
+    {"minutes": Int(1, 60), "state": Mapping()},  # each variable is checked as a STATE_VAR
 )
 
 COURSE = Obj(

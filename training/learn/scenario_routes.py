@@ -1,6 +1,10 @@
 """Scenario pages: one decision at a time, the person's reaction and the coach's feedback,
-「この場面をやり直す」, and the ending summary. The run lives in the database."""
+「この場面をやり直す」, and the ending summary. The run lives in the database, with the order
+its options are shown in and the values the scenario remembers; the form posts the option's
+position, never its id."""
 from __future__ import annotations
+
+import random
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -35,14 +39,31 @@ def _open_run(course_id: str, scenario_id: str) -> ScenarioRun | None:
         .order_by(ScenarioRun.id.desc()).limit(1))
 
 
+#: Shown, with status 400, when a stored run no longer fits its scenario; nothing is stored.
+BROKEN = ("この取り組みの記録に読み取れない値があったため、続きから進められません。"
+          "「はじめからやり直す」で、もう一度はじめてください。")
+#: Options are shuffled with the operating system's randomness: a trainee cannot predict it.
+_RANDOM = random.SystemRandom()
+
+
 def _state(run: ScenarioRun) -> play.RunState:
-    return play.RunState(tuple(run.steps), run.current_node, run.awaiting_feedback)
+    return play.RunState(tuple(run.steps), run.current_node, run.awaiting_feedback, dict(run.state or {}))
+
+
+def _broken(scenario: Scenario, run: ScenarioRun) -> bool:
+    """True when the stored order or values do not fit the scenario (tampered, or an old run)."""
+    try:
+        play.check_run(scenario, run.layout, run.state)
+    except play.BrokenRun:
+        return True
+    return False
 
 
 def _save(run: ScenarioRun, state: play.RunState) -> None:
     run.steps = list(state.steps)  # new lists, so the JSON columns are seen as changed
     run.current_node = state.current
     run.awaiting_feedback = state.awaiting_feedback
+    run.state = dict(state.values)
 
 
 def _step(form) -> int:
@@ -64,15 +85,19 @@ def scenario(course_id, scenario_id):
     summary = records.attempts.get(course.id, {}).get(scenario.id)
     run = _open_run(course.id, scenario.id)
     stale = run is not None and run.content_version != scenario.version
-    if run is None or stale:
+    broken = run is not None and not stale and _broken(scenario, run)
+    if run is None or stale or broken:
         return render_template("learn/scenario_intro.html", course=course, scenario=scenario, summary=summary,
-                               stale=stale)
+                               stale=stale, broken=broken)
     state = _state(run)
     node = scenario.node(state.current)
     feedback = play.last_choice(scenario, state) if state.awaiting_feedback else None
     decisions = len(scenario.best_path())
     return render_template("learn/scenario_play.html", course=course, scenario=scenario, run=run, state=state,
-                           node=node, feedback=feedback, decisions=decisions)
+                           node=node, feedback=feedback, decisions=decisions,
+                           options=play.options(node, run.layout) if node and not node.ending else [],
+                           meters=play.meters(scenario, state.values),
+                           changes=play.last_changes(scenario, state) if feedback else [])
 
 
 @bp.route("/<course_id>/scenarios/<scenario_id>/start", methods=["POST"])
@@ -88,16 +113,19 @@ def scenario_start(course_id, scenario_id):
     state = play.start(scenario)
     db.session.add(ScenarioRun(user_id=current_user.id, course_id=course.id, scenario_id=scenario.id,
                                content_version=scenario.version, steps=[], history=[],
-                               current_node=state.current, awaiting_feedback=False))
+                               current_node=state.current, awaiting_feedback=False,
+                               layout=play.draw_layout(scenario, _RANDOM), state=dict(state.values)))
     db.session.commit()
     return redirect(url_for("learn.scenario", course_id=course.id, scenario_id=scenario.id))
 
 
 def _current_run(course, scenario) -> ScenarioRun | None:
-    """The open run on the current version of the scenario, if any."""
+    """The open run on the current version of the scenario, if any; 400 if it is broken."""
     run = _open_run(course.id, scenario.id)
     if run is None or run.content_version != scenario.version:
         return None
+    if _broken(scenario, run):
+        abort(400, description=BROKEN)
     return run
 
 
@@ -110,13 +138,18 @@ def scenario_choose(course_id, scenario_id):
     back = redirect(url_for("learn.scenario", course_id=course.id, scenario_id=scenario.id))
     if run is None:
         return back
+    step = _step(request.form)
+    if request.form.get("run") != str(run.id):
+        return back  # a page of an earlier run (another tab restarted it): its order is not this run's
+    choice = request.form.get("choice", "")
+    position = parse_int(choice)
     try:
-        state, entry = play.choose(scenario, _state(run), request.form.get("node", ""),
-                                   request.form.get("choice", ""), _step(request.form))
+        state, entry = play.choose(scenario, _state(run), run.layout, request.form.get("node", ""),
+                                   position if position is not None else 0, step)
     except play.StaleStep:
         return back  # a double submit or the back button: nothing changes
     except KeyError:
-        if not request.form.get("choice"):
+        if not choice:
             return back  # nothing chosen: show the moment again
         abort(400, description="選んだ内容を読み取れませんでした。ページを読み込み直してください。")
     _save(run, state)
@@ -133,7 +166,7 @@ def scenario_retry(course_id, scenario_id):
     run = _current_run(course, scenario)
     if run is not None:
         try:
-            state = play.retry(_state(run), _step(request.form))
+            state = play.retry(scenario, _state(run), _step(request.form))
         except play.StaleStep:
             pass
         else:
@@ -165,7 +198,8 @@ def scenario_next(course_id, scenario_id):
         db.session.commit()
         return back
     attempt = QuizAttempt(user_id=current_user.id, course_id=course.id, quiz_id=scenario.id, kind="scenario",
-                          answers={"steps": list(state.steps), "ending": node.id, "history": run.history},
+                          answers={"steps": list(state.steps), "ending": node.id, "history": run.history,
+                                   "state": dict(state.values), "layout": run.layout},
                           score=play.score(state), max_score=scenario.max_score, passed=True,
                           content_version=scenario.version, submission_token=f"run-{run.id}",
                           started_at=run.started_at)

@@ -102,6 +102,12 @@ class ScenarioRun(Base):
     ``steps`` is the path as it stands (a retried moment is removed from it); ``history``
     keeps every choice ever made, retried ones included, for the instructors' analysis.
     The run is kept in the database so it resumes on any device and any app server.
+
+    ``layout`` is the order the options of every decision are shown in, drawn when the run
+    starts ({node id: [choice ids]}); the form posts a position, mapped back through it, so no
+    choice id reaches the page. ``state`` holds the values the scenario remembers (e.g.
+    {"trust": 1}) as they stand; each step also keeps the values after it, for retry and review.
+    Both are None only for runs started before they existed (such a run is started again).
     """
 
     __tablename__ = "scenario_run"
@@ -115,6 +121,8 @@ class ScenarioRun(Base):
     history: Mapped[list] = mapped_column(JSONType, default=list)
     current_node: Mapped[str] = mapped_column(String(64))
     awaiting_feedback: Mapped[bool] = mapped_column(Boolean, default=False)
+    layout: Mapped[dict | None] = mapped_column(JSONType)
+    state: Mapped[dict | None] = mapped_column(JSONType)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("quiz_attempt.id", ondelete="SET NULL"))
