@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import secrets
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from training.extensions import db
 from training.dates import fiscal_year_of
 from training.content import current_content
 from training.learn.completion import record_completions
+from training.learn.quiz_layout import Layout, draw_layout
 from training.models import (Cohort, CohortMember, CohortOwner, QuizAttempt, SectionView, SurveyResponse,
                              User)
 
@@ -71,9 +73,10 @@ def create_demo(password: str | None = None) -> tuple[str, list[tuple[str, str]]
     return password, logins
 
 
-def _correct_answers(quiz) -> dict:
+def _correct_answers(quiz, layout: Layout) -> dict:
+    """The right answer, by choice id, to every question the layout asks."""
     answers = {}
-    for q in quiz.questions:
+    for q in (quiz.question(i) for i in layout.question_ids):
         if q.kind == "single":
             answers[q.id] = q.answer
         elif q.kind in ("multiple", "ordering"):
@@ -105,9 +108,12 @@ def simulate_learning(user, course, content, *, modules: int = 99, scenarios: bo
             db.session.add(SectionView(user_id=user.id, course_id=course.id, module_id=module.id,
                                        section_id=section.id))
         quiz = content.quiz(module.quiz)
+        # Drawn and shuffled as the quiz page would, from a fixed seed so a demo is repeatable.
+        layout = draw_layout(quiz, random.Random(f"{user.login_id}:{quiz.id}"))
         db.session.add(QuizAttempt(user_id=user.id, course_id=course.id, quiz_id=quiz.id, kind="quiz",
-                                   answers=_correct_answers(quiz), score=len(quiz.questions),
-                                   max_score=len(quiz.questions), passed=True, content_version=quiz.version))
+                                   answers=_correct_answers(quiz, layout), score=len(layout.questions),
+                                   max_score=len(layout.questions), passed=True, content_version=quiz.version,
+                                   layout=layout.to_json()))
     if scenarios:
         for scenario_id in course.scenarios:
             scenario = content.quiz(scenario_id)

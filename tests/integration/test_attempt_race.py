@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from tests.support.learner import SUBMISSION, Learner, csrf, quiz_form
 from training.content import load_checked
 from training.extensions import db
-from training.models import QuizAttempt
+from training.models import QuizAttempt, QuizSitting
 
 CONTENT = load_checked(Path(__file__).resolve().parents[2])
 COURSE = CONTENT.course("counter-staff")
@@ -32,9 +32,18 @@ def test_parallel_submissions_store_no_more_than_max_attempts(app, client, login
     html = client.get(page).get_data(as_text=True)
     quiz = CONTENT.quiz(FIRST.quiz)
     # Wrong answers: a passed attempt would lift the limit.
-    data = {**quiz_form(quiz, correct=False), "csrf_token": csrf(html), "version": quiz.version}
+    data = {**quiz_form(quiz, html, correct=False), "csrf_token": csrf(html), "version": quiz.version}
     cookie = client.get_cookie("session")
     assert SUBMISSION.search(html)
+    # Tabs each with a sitting of their own: the page keeps one open sitting at a time, so the
+    # others are copies of it (same layout, so the same answers fit), as two app servers
+    # drawing at the same moment could leave.
+    with app.app_context():
+        opened = db.session.scalar(select(QuizSitting).where(QuizSitting.user_id == user_id))
+        db.session.add_all([QuizSitting(user_id=user_id, course_id=COURSE.id, quiz_id=quiz.id,
+                                        content_version=opened.content_version, layout=opened.layout,
+                                        token=f"parallel-submission-{number:04d}") for number in range(PARALLEL)])
+        db.session.commit()
     barrier = threading.Barrier(PARALLEL)
     statuses: list[int] = []
 

@@ -128,8 +128,8 @@ def test_an_ordering_rank_that_is_not_an_ascii_digit_is_an_invalid_answer(app, c
     module_id, quiz, question = _ordering_module()
     page = f"/learn/{COURSE.id}/m/{module_id}/quiz"
     html = client.get(page).get_data(as_text=True)
-    data = quiz_form(quiz)
-    data[f"q-{question.id}-{question.choices[0].id}"] = rank
+    data = quiz_form(quiz, html)
+    data[f"q-{question.id}-1"] = rank  # the rank of the item shown first
     response = client.post(page, data={**data, "csrf_token": csrf(html), "token": SUBMISSION.search(html).group(1),
                                        "version": quiz.version})
     assert response.status_code == 400
@@ -164,7 +164,7 @@ def test_a_quiz_token_longer_than_its_column_is_400(app, client, login_as):
     page = f"/learn/{COURSE.id}/m/{FIRST.id}/quiz"
     html = client.get(page).get_data(as_text=True)
     quiz = CONTENT.quiz(FIRST.quiz)
-    response = client.post(page, data={**quiz_form(quiz), "csrf_token": csrf(html), "token": "t" * 65,
+    response = client.post(page, data={**quiz_form(quiz, html), "csrf_token": csrf(html), "token": "t" * 65,
                                        "version": quiz.version})
     assert response.status_code == 400
     with app.app_context():
@@ -172,14 +172,20 @@ def test_a_quiz_token_longer_than_its_column_is_400(app, client, login_as):
                                  .where(QuizAttempt.user_id == user_id)) == 0
 
 
-def test_a_quiz_token_of_the_column_length_is_accepted(app, client, login_as):
-    _started(client, login_as)
+def test_a_quiz_token_of_the_column_length_that_names_no_sitting_asks_for_a_retry(app, client, login_as):
+    """Tokens are issued by the server with the sitting: one of the column's width that names
+    none is read (no 400, no 5xx) and answered like a stale page, with nothing stored."""
+    user_id, _ = _started(client, login_as)
     page = f"/learn/{COURSE.id}/m/{FIRST.id}/quiz"
     html = client.get(page).get_data(as_text=True)
     quiz = CONTENT.quiz(FIRST.quiz)
-    response = client.post(page, data={**quiz_form(quiz), "csrf_token": csrf(html), "token": "t" * 64,
+    response = client.post(page, data={**quiz_form(quiz, html), "csrf_token": csrf(html), "token": "t" * 64,
                                        "version": quiz.version})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"].endswith(page)
+    assert "もう一度解答してください" in client.get(page).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(QuizAttempt)
+                                 .where(QuizAttempt.user_id == user_id)) == 0
 
 
 @pytest.mark.parametrize("where", ["path", "query", "form", "form-key", "json"])

@@ -119,7 +119,7 @@ def test_tampered_choice_is_refused_and_nothing_stored(app, client, login_as):
     page = f"/learn/{COURSE.id}/m/{FIRST.id}/quiz"
     html = client.get(page).get_data(as_text=True)
     quiz = CONTENT.quiz(FIRST.quiz)
-    data = quiz_form(quiz)
+    data = quiz_form(quiz, html)
     single = next(q for q in quiz.questions if q.kind == "single")
     data[f"q-{single.id}"] = "not-a-choice"
     response = client.post(page, data={**data, "csrf_token": csrf(html), "token": SUBMISSION.search(html).group(1),
@@ -134,7 +134,7 @@ def test_unanswered_questions_keep_the_answers(app, client, login_as):
     page = f"/learn/{COURSE.id}/m/{FIRST.id}/quiz"
     html = client.get(page).get_data(as_text=True)
     quiz = CONTENT.quiz(FIRST.quiz)
-    data = quiz_form(quiz)
+    data = quiz_form(quiz, html)
     single = next(q for q in quiz.questions if q.kind == "single")
     other = [k for k in data if not k.startswith(f"q-{single.id}")]
     partial = {k: data[k] for k in other}
@@ -154,7 +154,7 @@ def test_quiz_changed_since_shown_asks_to_retry(app, client, login_as):
     page = f"/learn/{COURSE.id}/m/{FIRST.id}/quiz"
     html = client.get(page).get_data(as_text=True)
     quiz = CONTENT.quiz(FIRST.quiz)
-    response = client.post(page, data={**quiz_form(quiz), "csrf_token": csrf(html),
+    response = client.post(page, data={**quiz_form(quiz, html), "csrf_token": csrf(html),
                                        "token": SUBMISSION.search(html).group(1), "version": "0ld-version"})
     assert response.status_code == 302
     assert "内容が更新されました" in client.get(page).get_data(as_text=True)
@@ -284,7 +284,7 @@ def test_lesson_page_and_quiz_submission_use_a_fixed_number_of_queries(app, clie
         page = f"/learn/{COURSE.id}/m/{module_id}/quiz"
         html = client.get(page).get_data(as_text=True)
         quiz = CONTENT.quiz(CONTENT.module(module_id).quiz)
-        data = {**quiz_form(quiz), "csrf_token": csrf(html), "token": SUBMISSION.search(html).group(1),
+        data = {**quiz_form(quiz, html), "csrf_token": csrf(html), "token": SUBMISSION.search(html).group(1),
                 "version": quiz.version}
         with count_queries() as counter:
             assert client.post(page, data=data).status_code == 302

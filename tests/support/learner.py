@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from html.parser import HTMLParser
 
 from training.content.model import Content, Node, Quiz, Scenario, ScenarioChoice
 
@@ -44,29 +45,105 @@ def csrf(html: str) -> str:
     return match.group(1)
 
 
-def quiz_form(quiz: Quiz, *, correct: bool = True) -> dict:
-    """Form fields answering every question (right, or wrong where possible)."""
+class QuizPage(HTMLParser):
+    """The quiz form as the page shows it. Its values are display positions, not choice ids, so
+    a learner finds each option the way a person does: by its text. Collects every radio and
+    checkbox as (name, value, label text) and every select as its name, the text of its label
+    and its options as (value, text)."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.inputs: list[tuple[str, str, str]] = []
+        self.selects: dict[str, dict] = {}      # id -> {"name": …, "options": [(value, text)]}
+        self.label_for: dict[str, str] = {}     # a select's id -> its label's text
+        self.questions: list[str] = []          # question ids, in the order shown
+        self._label: dict | None = None
+        self._select: str | None = None
+        self._option: list | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "fieldset" and (a.get("id") or "").startswith("q-"):
+            self.questions.append(a["id"][2:])
+        elif tag == "label":
+            self._label = {"for": a.get("for"), "text": "", "input": None}
+        elif tag == "input" and a.get("type") in ("radio", "checkbox"):
+            entry = [a["name"], a["value"], ""]
+            self.inputs.append(entry)
+            if self._label is not None:
+                self._label["input"] = entry
+        elif tag == "select":
+            self._select = a.get("id")
+            self.selects[self._select] = {"name": a["name"], "options": []}
+        elif tag == "option" and self._select:
+            self._option = [a.get("value", ""), ""]
+
+    def handle_data(self, data):
+        if self._label is not None:
+            self._label["text"] += data
+        if self._option is not None:
+            self._option[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "label" and self._label is not None:
+            text = self._label["text"].strip()
+            if self._label["input"] is not None:
+                self._label["input"][2] = text
+            elif self._label["for"]:
+                self.label_for[self._label["for"]] = text
+            self._label = None
+        elif tag == "option" and self._option is not None:
+            self.selects[self._select]["options"].append((self._option[0], self._option[1].strip()))
+            self._option = None
+        elif tag == "select":
+            self._select = None
+
+    def value(self, name: str, text: str) -> str:
+        """The value of the radio or checkbox ``name`` labelled ``text``."""
+        found = [value for n, value, label in self.inputs if n == name and label == text]
+        assert len(found) == 1, f"no single option {text!r} for {name}"
+        return found[0]
+
+    def select(self, prefix: str, label: str) -> tuple[str, dict]:
+        """(field name, select) of the select under ``prefix`` labelled ``label``."""
+        found = [(s["name"], s) for sid, s in self.selects.items()
+                 if s["name"].startswith(prefix + "-") and self.label_for.get(sid) == label]
+        assert len(found) == 1, f"no single select labelled {label!r} in {prefix}"
+        return found[0]
+
+
+def quiz_form(quiz: Quiz, html: str, *, correct: bool = True) -> dict:
+    """Form fields answering every question the page shows (right, or wrong where possible).
+
+    The answers come from the content, by choice id; the page's shuffled positions are found
+    by each option's text."""
+    page = QuizPage(html)
     data: dict = {}
-    for q in quiz.questions:
+    for q in (quiz.question(i) for i in page.questions):
         name = f"q-{q.id}"
+        text = {c.id: c.text for c in q.choices}
         if q.kind == "single":
             wrong = next(c.id for c in q.choices if c.id != q.answer)
-            data[name] = q.answer if correct else wrong
+            data[name] = page.value(name, text[q.answer if correct else wrong])
         elif q.kind == "multiple":
-            data[name] = list(q.answer) if correct else [c.id for c in q.choices]
-            if not correct and set(data[name]) == set(q.answer):
-                data[name] = [q.choices[0].id] if q.choices[0].id not in q.answer else [
+            ids = list(q.answer) if correct else [c.id for c in q.choices]
+            if not correct and set(ids) == set(q.answer):
+                ids = [q.choices[0].id] if q.choices[0].id not in q.answer else [
                     c.id for c in q.choices if c.id not in q.answer][:1]
+            data[name] = [page.value(name, text[cid]) for cid in ids]
         elif q.kind == "ordering":
             order = list(q.answer) if correct else list(reversed(q.answer))
             for rank, cid in enumerate(order, start=1):
-                data[f"{name}-{cid}"] = str(rank)
+                data[page.select(name, text[cid])[0]] = str(rank)
         else:
             mapping = q.answer_map
-            options = [o.id for o in q.options]
+            options = {o.id: o.text for o in q.options}
             for item in q.items:
                 right = mapping[item.id]
-                data[f"{name}-{item.id}"] = right if correct else next(o for o in options if o != right)
+                chosen = right if correct else next(o for o in options if o != right)
+                field, select = page.select(name, item.text)
+                data[field] = next(v for v, t in select["options"] if t == options[chosen])
     return data
 
 
@@ -104,7 +181,7 @@ class Learner:
         page = f"{self.base}/m/{module_id}/quiz"
         html = self.client.get(page).get_data(as_text=True)
         quiz = self.content.quiz(self.content.module(module_id).quiz)
-        data = {**quiz_form(quiz, correct=correct), "csrf_token": csrf(html),
+        data = {**quiz_form(quiz, html, correct=correct), "csrf_token": csrf(html),
                 "token": SUBMISSION.search(html).group(1), "version": quiz.version}
         return self.client.post(page, data=data), data
 

@@ -6,6 +6,7 @@ import math
 from training.content import model
 from training.content.cues import check_cues
 from training.content.issues import IssueList
+from training.content.quiz_pools import check_pools
 from training.content.safety import lint
 from training.content.scenario_state import check_scenario_state
 from training.content.schema import Ctx
@@ -19,7 +20,7 @@ MIN_SCENARIOS = 2
 MIN_BEST_PATH_DECISIONS = 4
 SECTIONS_PER_VIEW = (3, 6)
 NON_TEXT_KEYS = {"id", "kind", "next", "start", "lines", "source_url", "quiz", "audiences", "audience",
-                 "concerns", "modules", "scenarios", "answer", "verified_on"}
+                 "concerns", "modules", "scenarios", "answer", "verified_on", "objective", "sections"}
 
 
 def lint_text(text: str, ctx: Ctx, line: int, path: str) -> None:
@@ -205,6 +206,7 @@ def check_content(*, issues: IssueList, modules, module_raw, quizzes, quiz_raw, 
                     _check_question(question, ctx, f"questions[{index}]", answer_line)
         else:
             _check_scenario(quiz, ctx, raw)
+    check_pools(issues, modules, quizzes, quiz_raw)  # draw, objectives and their sections
     check_cues(issues, quizzes, quiz_raw)  # answer cues (length, position, near misses)
 
     ctx = Ctx(courses_file, issues)

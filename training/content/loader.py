@@ -149,7 +149,15 @@ def _question(raw) -> model.Question:
         answer = tuple((str(k), str(v)) for k, v in answer.items())
     return model.Question(id=_text(raw, "id"), kind=kind, prompt=_text(raw, "prompt"),
                           explanation=_text(raw, "explanation"), choices=_choices(raw.get("choices")),
-                          items=_choices(raw.get("items")), options=_choices(raw.get("options")), answer=answer)
+                          items=_choices(raw.get("items")), options=_choices(raw.get("options")), answer=answer,
+                          objective=_text(raw, "objective"))
+
+
+def _objectives(raw) -> tuple[model.Objective, ...]:
+    """A quiz's declared objectives (its references are checked in quiz_pools)."""
+    return tuple(model.Objective(id=_text(o, "id"), label=_text(o, "label"),
+                                 sections=tuple(s for s in _list(o, "sections") if isinstance(s, str)))
+                 for o in _list(raw, "objectives") if isinstance(o, dict))
 
 
 def _choice(raw) -> model.ScenarioChoice:
@@ -206,8 +214,11 @@ def _load_quiz(reader: _Reader, path: Path):
             valid.add(index)
     parts = [p for p in parts if isinstance(p, dict)]
     if kind == "quiz":
+        draw = raw.get("draw")
         quiz = model.Quiz(id=path.stem, title=_text(raw, "title"), sources=_sources(_list(raw, "sources")),
-                          questions=tuple(_question(q) for q in parts), version=version)
+                          questions=tuple(_question(q) for q in parts), version=version,
+                          draw=draw if isinstance(draw, int) and not isinstance(draw, bool) else 0,
+                          objectives=_objectives(raw))
     else:
         minutes = raw.get("minutes")
         quiz = model.Scenario(id=path.stem, title=_text(raw, "title"),

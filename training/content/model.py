@@ -77,6 +77,7 @@ class Question:
     items: tuple[Choice, ...] = ()
     options: tuple[Choice, ...] = ()
     answer: object = None
+    objective: str = ""            # the quiz objective it tests ("" when the quiz declares none)
 
     @property
     def answer_map(self) -> dict[str, str]:
@@ -85,13 +86,38 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Objective:
+    """What a group of a quiz's questions checks, and the sections of its module that teach it."""
+
+    id: str
+    label: str
+    sections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Quiz:
+    """A check quiz. With ``draw`` it is a pool: each attempt asks ``draw`` of its questions,
+    covering every objective; without, every question is asked."""
+
     id: str
     title: str
     sources: tuple[Source, ...]
     questions: tuple[Question, ...]
     kind: str = "quiz"
     version: str = ""
+    draw: int = 0                  # 0: ask every question
+    objectives: tuple[Objective, ...] = ()
+
+    @property
+    def asks(self) -> int:
+        """How many questions one attempt asks."""
+        return min(self.draw, len(self.questions)) if self.draw else len(self.questions)
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def objective(self, objective_id: str) -> Objective | None:
+        return next((o for o in self.objectives if o.id == objective_id), None)
 
 
 @dataclass(frozen=True)

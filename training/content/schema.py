@@ -270,12 +270,17 @@ QUESTION = Obj(
     {"id": Id(), "kind": OneOf("single", "multiple", "ordering", "matching"), "prompt": Text(),
      "answer": Any_(), "explanation": Text()},
     {"choices": ListOf(CHOICE, min=2, max=8), "items": ListOf(CHOICE, min=2, max=8),
-     "options": ListOf(CHOICE, min=2, max=8)},
+     "options": ListOf(CHOICE, min=2, max=8), "objective": Id()},
 )
+
+#: A quiz objective: what some of its questions check, and the module sections that teach it
+#: (linked from the result page when it was missed). References are checked in quiz_pools.
+OBJECTIVE = Obj({"id": Id(), "label": Text(), "sections": ListOf(Id(), min=1, unique=True)})
 
 QUIZ = Obj(
     {"id": Id(), "kind": OneOf("quiz"), "title": Text(), "sources": ListOf(SOURCE, min=1),
      "questions": ListOf(QUESTION, min=4)},
+    {"draw": Int(4, 100), "objectives": ListOf(OBJECTIVE, min=1)},
 )
 
 SCENARIO_CHOICE = Obj(

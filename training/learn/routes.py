@@ -1,16 +1,15 @@
 """Trainee pages: course overview, resume, surveys, lesson reader, quizzes, results, progress.
 
 Each handler loads (course, module, …), checks access, then processes. GET handlers never
-write (SQLite read transactions are deferred); every write is a POST with a CSRF token.
+write (SQLite read transactions are deferred); every write is a POST with a CSRF token. The one
+exception, the check quiz page (it draws and stores the attempt's sitting), is in quiz_routes.
 """
 from __future__ import annotations
-
-import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from training.auth.access import roles_required
@@ -19,13 +18,12 @@ from training.certificates.service import current_certificates
 from training.content import current_content
 from training.dates import today_jst
 from training.extensions import db
-from training.learn import surveys
+from training.learn import quiz_review, surveys
 from training.learn.completion import record_completions
 from training.learn.enrolment import can_take
-from training.learn.grading import TamperedAnswer, grade, read_answers
 from training.learn.progress import course_progress, load_records
 from training.learn.scenario_play import review
-from training.models import QuizAttempt, SectionView, User
+from training.models import QuizAttempt, SectionView
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 
@@ -193,82 +191,6 @@ def section_next(course_id, module_id, section_id):
     return redirect(url_for("learn.quiz", course_id=course.id, module_id=module.id))
 
 
-#: The submission token column's width: a longer token can name no attempt and cannot be stored.
-TOKEN_MAX_LENGTH = QuizAttempt.__table__.c.submission_token.type.length
-
-
-def _limit_reached_locked(course, quiz_id: str) -> bool:
-    """Whether the attempt limit is reached, counted under a lock on the user's row.
-
-    Parallel submissions (each with its own token) would otherwise all count the same
-    attempts and all be stored. On PostgreSQL ``FOR UPDATE`` makes them queue per user until
-    this transaction commits; SQLite's ``BEGIN IMMEDIATE`` already queues every writer.
-    """
-    db.session.execute(select(User.id).where(User.id == current_user.id).with_for_update())
-    used, passed = db.session.execute(select(func.count(), func.max(case((QuizAttempt.passed, 1), else_=0))).where(
-        QuizAttempt.user_id == current_user.id, QuizAttempt.course_id == course.id,
-        QuizAttempt.quiz_id == quiz_id)).one()
-    return used >= course.max_attempts and not passed
-
-
-@bp.route("/<course_id>/m/<module_id>/quiz", methods=["GET", "POST"])
-@roles_required("trainee")
-def quiz(course_id, module_id):
-    """The module's check quiz. A submission token makes a double submit record one attempt."""
-    content, course = load_course(course_id)
-    module = load_module(content, course, module_id)
-    quiz = content.quiz(module.quiz)
-    records = load_records(current_user.id, course.id)
-    progress = course_progress(course, content, records)
-    gate = require_pre_survey(course, progress)
-    if gate:
-        return gate
-    summary = records.attempts.get(course.id, {}).get(quiz.id)
-    used = summary.count if summary else 0
-    limit_reached = bool(course.max_attempts) and used >= course.max_attempts and not (summary and summary.passed)
-    answers, problems = {}, {}
-    if request.method == "POST":
-        token = request.form.get("token", "")
-        if len(token) > TOKEN_MAX_LENGTH:
-            abort(400, description="送信の内容を読み取れませんでした。ページを読み込み直してから、もう一度解答してください。")
-        existing = db.session.scalar(select(QuizAttempt).where(QuizAttempt.submission_token == token)) if token else None
-        if existing is not None:
-            if existing.user_id != current_user.id:
-                abort(400)
-            return redirect(url_for("learn.attempt", course_id=course.id, attempt_id=existing.id))
-        if request.form.get("version") != quiz.version:
-            flash("確認クイズの内容が更新されました。お手数ですが、もう一度解答してください。", "error")
-            return redirect(url_for("learn.quiz", course_id=course.id, module_id=module.id))
-        if limit_reached or (course.max_attempts and _limit_reached_locked(course, quiz.id)):
-            abort(403, description="この確認クイズの解答回数の上限に達しました。研修担当にご相談ください。")
-        if len(token) < 16:
-            abort(400)
-        try:
-            answers, problems = read_answers(quiz, request.form)
-        except TamperedAnswer:
-            abort(400, description="回答の内容を読み取れませんでした。ページを読み込み直してから、もう一度解答してください。")
-        if not problems:
-            result = grade(quiz, answers, course.quiz_pass_percent)
-            attempt = QuizAttempt(user_id=current_user.id, course_id=course.id, quiz_id=quiz.id, kind="quiz",
-                                  answers=answers, score=result.score, max_score=result.max_score,
-                                  passed=result.passed, content_version=quiz.version, submission_token=token)
-            try:
-                with db.session.begin_nested():
-                    db.session.add(attempt)
-            except IntegrityError:  # the same form, submitted twice at once
-                db.session.rollback()
-                existing = db.session.scalar(select(QuizAttempt).where(QuizAttempt.submission_token == token))
-                return redirect(url_for("learn.attempt", course_id=course.id, attempt_id=existing.id))
-            record_completions(current_user.id, course, content)
-            db.session.commit()
-            return redirect(url_for("learn.attempt", course_id=course.id, attempt_id=attempt.id))
-    gaps = [(f"q-{q.id}", f"問{number}：{problems[q.id]}")
-            for number, q in enumerate(quiz.questions, start=1) if q.id in problems]
-    return render_template("learn/quiz.html", course=course, module=module, quiz=quiz, token=secrets.token_urlsafe(24),
-                           answers=answers, problems=problems, gaps=gaps, summary=summary, limit_reached=limit_reached,
-                           used=used, module_number=course.modules.index(module.id) + 1)
-
-
 @bp.route("/<course_id>/attempts/<int:attempt_id>")
 @roles_required("trainee")
 def attempt(course_id, attempt_id):
@@ -287,11 +209,12 @@ def attempt(course_id, attempt_id):
                                ending=quiz.node(attempt.answers.get("ending", "")) if current else None,
                                review=review(quiz, steps) if current else None, next_url=next_url)
     module = next((content.module(m) for m in course.modules if content.module(m).quiz == attempt.quiz_id), None)
-    result = None
+    marked = None
     if quiz is not None and quiz.version == attempt.content_version:
-        result = grade(quiz, attempt.answers, course.quiz_pass_percent)
+        marked = quiz_review.review(quiz, attempt.answers, attempt.layout, course.quiz_pass_percent, module,
+                                    course.audience)
     return render_template("learn/result.html", course=course, module=module, quiz=quiz, attempt=attempt,
-                           result=result, next_url=next_url, progress=progress)
+                           review=marked, next_url=next_url, progress=progress)
 
 
 @bp.route("/<course_id>/progress")

@@ -13,6 +13,7 @@ from training.models.progress import (
     SurveyResponse,
 )
 from training.models.setting import SiteSetting
+from training.models.sitting import QuizSitting
 from training.models.sign_in import LimitEvent, UserSession
 from training.models.user import AUDIENCES, ROLES, User, UserRole
 
@@ -31,6 +32,7 @@ __all__ = [
     "LimitEvent",
     "ModuleCompletion",
     "QuizAttempt",
+    "QuizSitting",
     "Reminder",
     "RosterUpload",
     "ScenarioRun",

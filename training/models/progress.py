@@ -29,10 +29,12 @@ class SectionView(Base):
 
 
 class QuizAttempt(Base):
-    """One submitted quiz or scenario run, with the answers as given.
+    """One submitted quiz or scenario run, with the answers as given (by choice id).
 
-    ``submission_token`` is issued with the form; a second submit of the same form finds the
-    existing attempt instead of recording another.
+    ``submission_token`` is issued with the form (for a check quiz, its QuizSitting's token); a
+    second submit of the same form finds the existing attempt instead of recording another.
+    ``layout`` is the check quiz as it was shown (questions drawn, option orders), copied from
+    the sitting; None for scenario runs and for attempts stored before layouts existed.
     """
 
     __tablename__ = "quiz_attempt"
@@ -48,6 +50,7 @@ class QuizAttempt(Base):
     passed: Mapped[bool] = mapped_column(Boolean, default=False)
     content_version: Mapped[str] = mapped_column(String(64))
     submission_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    layout: Mapped[dict | None] = mapped_column(JSONType)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

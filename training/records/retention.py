@@ -9,7 +9,8 @@ from sqlalchemy import func, select, update
 
 from training import audit
 from training.extensions import db
-from training.models import Certificate, CourseCompletion, QuizAttempt, SectionView, SurveyResponse, User, UserRole
+from training.models import (Certificate, CourseCompletion, QuizAttempt, QuizSitting, SectionView, SurveyResponse,
+                             User, UserRole)
 
 ERASED_NAME = "（保存期間経過により削除）"
 
@@ -38,7 +39,7 @@ def erase(users: list[User]) -> int:
         user.end_sessions()
     if ids:
         db.session.execute(update(Certificate).where(Certificate.user_id.in_(ids)).values(recipient_name=ERASED_NAME))
-        for model in (SurveyResponse, QuizAttempt, SectionView):
+        for model in (SurveyResponse, QuizAttempt, QuizSitting, SectionView):
             db.session.execute(model.__table__.delete().where(model.user_id.in_(ids)))
     audit.record("retention.erase", users=len(ids))
     return len(ids)

@@ -1,0 +1,98 @@
+"""The checker on question pools: every broken reference of ``draw``, ``objectives`` and a
+question's ``objective`` is an error at its own file and line."""
+from pathlib import Path
+
+import pytest
+
+from tests.support.pool_tree import POOL_FILE, build_pool_tree
+from training.content import load_content
+
+POOL = POOL_FILE.read_text(encoding="utf-8")
+FILE = "quizzes/pool-check.yaml"
+
+
+def _line(text: str, needle: str, occurrence: int = 1) -> int:
+    """The 1-based line of the ``occurrence``-th line containing ``needle``."""
+    hits = [n for n, line in enumerate(text.splitlines(), start=1) if needle in line]
+    return hits[occurrence - 1]
+
+
+def _issues(tmp_path: Path, text: str) -> list[str]:
+    content, issues = load_content(build_pool_tree(tmp_path, text))
+    assert content is None
+    return [str(i) for i in issues if str(i).startswith(FILE)]
+
+
+def test_the_fixture_pool_is_valid(tmp_path):
+    content, issues = load_content(build_pool_tree(tmp_path))
+    assert issues == [] and content.quiz("pool-check").draw == 4
+
+
+EXTRA_OBJECTIVES = """  - id: x1
+    label: 追加の目標その一
+    sections: [four-roles]
+  - id: x2
+    label: 追加の目標その二
+    sections: [four-roles]
+  - id: x3
+    label: 追加の目標その三
+    sections: [four-roles]
+questions:"""
+
+
+def _retag(text: str, objective: str, occurrence: int) -> str:
+    lines = text.splitlines()
+    index = _line(text, "objective: roles", occurrence) - 1
+    lines[index] = lines[index].replace("objective: roles", f"objective: {objective}")
+    return "\n".join(lines) + "\n"
+
+
+CASES = {
+    "draw beyond the questions": (
+        lambda t: t.replace("draw: 4", "draw: 9"),
+        lambda t: (_line(t, "draw: 9"), "draw", "出題数 9 問が、問題の数 8 問より多くなっています")),
+    "an undeclared objective": (
+        lambda t: t.replace("objective: roles", "objective: rolez", 1),
+        lambda t: (_line(t, "objective: rolez"), "questions[0].objective", "宣言されていない学習目標です: rolez")),
+    "a question without an objective": (
+        lambda t: t.replace("    objective: roles\n", "", 1),
+        lambda t: (_line(t, "- id: p1"), "questions[0].objective", "この問題が確かめる学習目標")),
+    "an objective no question tests": (
+        lambda t: t.replace("questions:", "  - id: unused\n    label: 出題されない目標\n    sections: [four-roles]\n"
+                                          "questions:"),
+        lambda t: (_line(t, "- id: unused"), "objectives", "学習目標 unused を確かめる問題がありません")),
+    "a section the module lacks": (
+        lambda t: t.replace("sections: [four-roles]", "sections: [four-roles, nowhere]"),
+        lambda t: (_line(t, "sections: [four-roles, nowhere]"), "objectives[0].sections",
+                   "モジュール core-gatekeeper にない節です: nowhere")),
+    "sections one audience never reads": (
+        lambda t: t.replace("sections: [four-roles]", "sections: [role-residents]"),
+        lambda t: (_line(t, "sections: [role-residents]"), "objectives[0].sections",
+                   "counter_staff に表示される節が1つもありません")),
+    "draw below the objectives": (
+        lambda t: _retag(_retag(_retag(t.replace("questions:", EXTRA_OBJECTIVES, 1), "x1", 2), "x2", 2), "x3", 2),
+        lambda t: (_line(t, "draw: 4"), "draw", "出題数 4 問では、5 個の学習目標をすべて出題できません")),
+    "objectives not declared": (
+        lambda t: t[:t.index("objectives:")] + t[t.index("questions:"):],
+        lambda t: (_line(t, "objective: roles"), "questions[0].objective", "学習目標（objectives）が宣言されていません")),
+    "draw without objectives": (
+        lambda t: "\n".join(line for line in (t[:t.index("objectives:")] + t[t.index("questions:"):]).splitlines()
+                            if "objective:" not in line) + "\n",
+        lambda t: (_line(t, "draw: 4"), "draw", "draw を使うときは、学習目標（objectives）を宣言し")),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_broken_pool_is_named_with_its_line(tmp_path, case):
+    breaking, expected = CASES[case]
+    text = breaking(POOL)
+    line, path, message = expected(text)
+    issues = _issues(tmp_path, text)
+    assert any(i.startswith(f"{FILE}:{line}: {path}: {message}") for i in issues), issues
+
+
+@pytest.mark.parametrize("draw", ["3", "true", "'4'"])
+def test_draw_must_be_a_number_of_at_least_four(tmp_path, draw):
+    text = POOL.replace("draw: 4", f"draw: {draw}")
+    issues = _issues(tmp_path, text)
+    assert any(i.startswith(f"{FILE}:{_line(text, 'draw:')}: draw: ") for i in issues), issues
