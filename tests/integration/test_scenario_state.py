@@ -208,6 +208,9 @@ def test_a_page_of_older_content_stores_nothing(app, client, trainee, content):
     ("state", {"trust": 9}), ("state", {"trust": -1}), ("state", {"trust": "2"}), ("state", {}),
     ("state", {"trust": 1, "mood": 1}), ("state", None),
     ("layout", {}), ("layout", None), ("layout", {"n1": ["a", "b"]}), ("layout", {"n1": ["a", "a", "b"]}),
+    ("steps", [{"node": "n1", "choice": "c", "score": 0, "state": {"trust": 7}}]),
+    ("steps", [{"node": "n1", "choice": "zz", "score": 2, "state": {"trust": 2}}]),
+    ("steps", [{"node": "nowhere", "choice": "a", "score": 2, "state": {"trust": 2}}]),
 ])
 def test_a_stored_run_out_of_range_is_refused_with_a_message(app, client, trainee, content, field, value):
     html = _page(client)

@@ -43,20 +43,31 @@ def draw_layout(scenario: Scenario, rng: random.Random) -> dict[str, list[str]]:
     return layout
 
 
-def check_run(scenario: Scenario, layout, values) -> None:
-    """Raise BrokenRun unless ``layout`` orders every decision's options and ``values`` are in range."""
-    if not isinstance(layout, dict) or not isinstance(values, dict):
-        raise BrokenRun("missing")
-    for node in scenario.nodes:
-        order = layout.get(node.id)
-        if not node.ending and (not isinstance(order, list) or sorted(map(str, order)) != sorted(c.id for c in node.choices)):
-            raise BrokenRun(node.id)
-    if set(values) != {var.name for var in scenario.state}:
+def _check_values(scenario: Scenario, values) -> None:
+    if not isinstance(values, dict) or set(values) != {var.name for var in scenario.state}:
         raise BrokenRun("state")
     for var in scenario.state:
         value = values[var.name]
         if isinstance(value, bool) or not isinstance(value, int) or not var.low <= value <= var.high:
             raise BrokenRun(var.name)
+
+
+def check_run(scenario: Scenario, layout, values, steps=()) -> None:
+    """Raise BrokenRun unless ``layout`` orders every decision's options, ``values`` (and the values
+    each step kept, which a retry goes back to) are in range, and each step names a real choice."""
+    if not isinstance(layout, dict):
+        raise BrokenRun("layout")
+    for node in scenario.nodes:
+        order = layout.get(node.id)
+        if not node.ending and (not isinstance(order, list) or sorted(map(str, order)) != sorted(c.id for c in node.choices)):
+            raise BrokenRun(node.id)
+    _check_values(scenario, values)
+    for step in steps:
+        node = scenario.node(step.get("node")) if isinstance(step, dict) else None
+        if node is None or not any(c.id == step.get("choice") for c in node.choices):
+            raise BrokenRun("step")
+        if scenario.state:
+            _check_values(scenario, step.get("state"))
 
 
 def options(node: Node, layout: dict) -> list[ScenarioChoice]:

@@ -53,7 +53,7 @@ def _state(run: ScenarioRun) -> play.RunState:
 def _broken(scenario: Scenario, run: ScenarioRun) -> bool:
     """True when the stored order or values do not fit the scenario (tampered, or an old run)."""
     try:
-        play.check_run(scenario, run.layout, run.state)
+        play.check_run(scenario, run.layout, run.state, run.steps or ())
     except play.BrokenRun:
         return True
     return False
