@@ -263,7 +263,8 @@ class Trainee:
         page = await self.call("GET quiz", "GET", path, 200)
         quiz = self.content.quiz(self.content.module(module_id).quiz)
         token = self.find(SUBMISSION, page)
-        form = {**quiz_form(quiz, page, correct=self.rng.random() < self.correct_rate), "csrf_token": self.find(CSRF, page),
+        form = {**quiz_form(quiz, page.body, correct=self.rng.random() < self.correct_rate),
+                "csrf_token": self.find(CSRF, page),
                 "token": token, "version": self.find(VERSION, page)}
         await self.think(2.0)  # answering takes longer than reading a page
         response = await self.call("POST quiz", "POST", path, 302, form)
