@@ -173,6 +173,23 @@ def _quiz_unanswered(page, base, ids):
     page.wait_for_load_state()
 
 
+def _quiz_result_with_slips(page, base, ids):
+    """A new attempt answered with the first option shown everywhere (some wrong): the result
+    tells the trainee's answer and the right one apart in words. demo-counter has passed
+    already, so the extra attempt changes no status."""
+    page.goto(f"{base}/learn/{ids['course']}/m/{ids['module']}/quiz")
+    for fieldset in page.locator("fieldset.question").all():
+        choices = fieldset.locator("input")
+        if choices.count():
+            choices.first.check()
+        for number, select in enumerate(fieldset.locator("select").all(), start=1):
+            # Ranks 1, 2, … in the order shown; the first option of every match.
+            ranking = select.evaluate("e => e.closest('.rank-row') !== null")
+            select.select_option(index=number if ranking else 1)
+    page.get_by_role("button", name="解答する").click()
+    page.wait_for_load_state()
+
+
 def _survey_unanswered(page, base, ids):
     page.goto(f"{base}/learn/{ids['course']}/survey/pre")
     page.get_by_role("button", name="回答して学習をはじめる").click()
@@ -222,6 +239,7 @@ PAGES: list[tuple[str, str, str | Callable]] = [
     ("trainee", "quiz", L + "/m/{module}/quiz"),
     ("trainee", "quiz-unanswered", _quiz_unanswered),
     ("trainee", "quiz-result", L + "/attempts/{quiz_attempt}"),
+    ("trainee", "quiz-result-slips", _quiz_result_with_slips),
     ("trainee", "scenario-intro", L + "/scenarios/{scenario}"),
     ("trainee", "scenario-decision", _scenario_decision),
     ("trainee", "scenario-feedback", _scenario_feedback),
