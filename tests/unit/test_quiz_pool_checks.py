@@ -96,3 +96,16 @@ def test_draw_must_be_a_number_of_at_least_four(tmp_path, draw):
     text = POOL.replace("draw: 4", f"draw: {draw}")
     issues = _issues(tmp_path, text)
     assert any(i.startswith(f"{FILE}:{_line(text, 'draw:')}: draw: ") for i in issues), issues
+
+
+def test_a_pool_round_trips_through_the_json_export(tmp_path):
+    import json
+
+    from training.content.export import from_json, to_json
+
+    content, _issues = load_content(build_pool_tree(tmp_path))
+    data = json.loads(json.dumps(to_json(content), ensure_ascii=False))
+    pool = next(q for q in data["quizzes"] if q["id"] == "pool-check")
+    assert pool["draw"] == 4 and pool["objectives"][0]["sections"] == ["four-roles"]
+    assert pool["questions"][0]["objective"] == "roles"
+    assert from_json(data) == content
