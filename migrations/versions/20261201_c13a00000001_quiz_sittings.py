@@ -1,7 +1,7 @@
 """quiz sittings
 
 Revision ID: c13a00000001
-Revises: c12d00000004
+Revises: c12b00000002
 Create Date: 2026-12-01 10:00:00
 
 A check quiz's page draws its questions and option orders once per attempt and keeps them in
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'c13a00000001'
-down_revision = 'c12d00000004'
+down_revision = 'c12b00000002'
 branch_labels = None
 depends_on = None
 
