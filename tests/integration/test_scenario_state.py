@@ -138,6 +138,11 @@ def test_an_early_slip_costs_later_and_shows_plainly(app, client, trainee, conte
         assert attempt.answers["ending"] == "end-good" and attempt.answers["state"] == {"trust": 1}
         assert [(s["node"], s["choice"]) for s in attempt.answers["history"]] == [
             ("n1", "c"), ("n2", "a"), ("n3-guarded", "a"), ("n3", "a"), ("n4", "a")]  # by choice id
+        # Scored against the moments met: the slip and its repair moment cost (a recovered
+        # slip is not free), and the detour can never score more than 100%.
+        best = {n.id: max(c.score for c in n.choices) for n in scenario.nodes if n.choices}
+        assert attempt.max_score == sum(best[n] for n in ("n1", "n2", "n3-guarded", "n3", "n4"))
+        assert attempt.score < attempt.max_score
 
 
 def test_the_direct_route_keeps_trust_and_reaches_the_best_ending(app, client, trainee, content):
@@ -148,6 +153,9 @@ def test_the_direct_route_keeps_trust_and_reaches_the_best_ending(app, client, t
         response = _go_on(client)
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "保健相談所につながりました" in html and "「実は、仕事を辞めてから眠れなくて」" in html
+    with app.app_context():
+        attempt = db.session.scalar(select(QuizAttempt).where(QuizAttempt.user_id == trainee))
+        assert attempt.score == attempt.max_score == scenario.max_score  # the best path: 100%
 
 
 def test_retry_takes_the_effect_back(app, client, trainee, content):

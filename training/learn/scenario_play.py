@@ -134,6 +134,21 @@ def score(state: RunState) -> int:
     return sum(s["score"] for s in state.steps)
 
 
+def max_score(scenario: Scenario, state: RunState) -> int:
+    """The most the moments actually met could have scored (the best option at each).
+
+    Scored against the path taken, not the best path: a slip followed by a repair moment
+    adds a moment, so slip-and-recover ends below 100% (a recovered slip is not free), and no
+    detour can score more than 100%.
+    """
+    total = 0
+    for step in state.steps:
+        node = scenario.node(step["node"])
+        if node is not None and node.choices:
+            total += max(c.score for c in node.choices)
+    return total
+
+
 @dataclass(frozen=True)
 class Change:
     """How one remembered value moved with a choice, said in words (not only a number)."""

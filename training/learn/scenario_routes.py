@@ -200,7 +200,7 @@ def scenario_next(course_id, scenario_id):
     attempt = QuizAttempt(user_id=current_user.id, course_id=course.id, quiz_id=scenario.id, kind="scenario",
                           answers={"steps": list(state.steps), "ending": node.id, "history": run.history,
                                    "state": dict(state.values), "layout": run.layout},
-                          score=play.score(state), max_score=scenario.max_score, passed=True,
+                          score=play.score(state), max_score=play.max_score(scenario, state), passed=True,
                           content_version=scenario.version, submission_token=f"run-{run.id}",
                           started_at=run.started_at)
     try:
