@@ -62,8 +62,12 @@ run: system-run install instance/secret_key instance/demo_password
 	echo "==> http://$(HOST):$(PORT)/ （Ctrl+C で終了）" && \
 	exec $(BIN)/training run --host $(HOST) --port $(PORT)
 
-test: system-test install-test
-	$(MAKE) --no-print-directory test-sqlite test-postgres test-browser test-load
+# The SQLite, PostgreSQL and browser suites are independent (own database, own ports, own
+# instance folder) and run side by side; each one's output is printed whole when it ends
+# (--output-sync). The load test measures response times, so it runs alone afterwards.
+test: system-test install-test axe
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-sqlite test-postgres test-browser
+	$(MAKE) --no-print-directory test-load
 
 test-sqlite: install-test
 	@echo "==> tests on SQLite"
