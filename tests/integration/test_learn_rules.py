@@ -149,6 +149,28 @@ def test_unanswered_questions_keep_the_answers(app, client, login_as):
     assert _count(app, QuizAttempt, user_id=user_id) == 0
 
 
+def test_an_ordering_sent_back_with_a_repeated_rank_keeps_the_ranks_chosen(app, client, login_as):
+    """No lost input: the selects show what the trainee chose, so only the clash needs fixing."""
+    import re
+
+    user_id, _ = _started(client, login_as)
+    page = f"/learn/{COURSE.id}/m/{FIRST.id}/quiz"
+    html = client.get(page).get_data(as_text=True)
+    quiz = CONTENT.quiz(FIRST.quiz)
+    data = quiz_form(quiz, html)
+    ordering = next(q for q in quiz.questions if q.kind == "ordering")
+    fields = sorted(k for k in data if k.startswith(f"q-{ordering.id}-"))
+    data[fields[1]] = data[fields[0]]   # two items given the same rank
+    response = client.post(page, data={**data, "csrf_token": csrf(html), "token": SUBMISSION.search(html).group(1),
+                                       "version": quiz.version})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "同じ順番が2つ以上あります" in body
+    for name in fields:
+        select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', body, re.S).group(1)
+        assert f'<option value="{data[name]}" selected>' in select, name
+    assert _count(app, QuizAttempt, user_id=user_id) == 0
+
+
 def test_quiz_changed_since_shown_asks_to_retry(app, client, login_as):
     user_id, _ = _started(client, login_as)
     page = f"/learn/{COURSE.id}/m/{FIRST.id}/quiz"
