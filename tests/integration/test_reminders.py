@@ -3,36 +3,21 @@ import csv
 import datetime as dt
 import io
 import re
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from tests.support.learner import csrf
+from tests.support.smtp import Inbox, loopback_smtp
 from training.extensions import db
 from training.models import Cohort, CohortMember, CohortOwner, Reminder, User
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp_server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
+    with loopback_smtp(inbox) as port:
+        yield port, inbox
 
 
 def _batch(page: str) -> str:

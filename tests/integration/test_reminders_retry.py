@@ -12,8 +12,9 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from tests.integration.test_reminders import Inbox, _class
+from tests.integration.test_reminders import _class
 from tests.support.learner import csrf
+from tests.support.smtp import Inbox, loopback_smtp
 from training.extensions import db
 from training.models import AuditEntry, Reminder
 from training.teach import reminders as reminder_mail
@@ -36,19 +37,10 @@ class RefusingInbox(Inbox):
 @pytest.fixture
 def smtp(app):
     """A loopback SMTP server the app is configured to use; yields its inbox."""
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     inbox = RefusingInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="kenshu@example.jp")
-    yield inbox
-    controller.stop()
+    with loopback_smtp(inbox) as port:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="kenshu@example.jp")
+        yield inbox
 
 
 def _form(client, cohort_id) -> dict:
