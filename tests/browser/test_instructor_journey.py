@@ -1,5 +1,6 @@
 """An instructor creates a class, imports a roster with an error, fixes it and sees progress."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD, sign_in
 
@@ -16,15 +17,15 @@ def test_instructor_runs_a_class(page, live_server, screenshot, tmp_path):
     page.get_by_label("受講区分").select_option("counter_staff")
     page.get_by_label("受講期限（任意）").fill("2027-01-31")
     page.get_by_role("button", name="作成する").click()
-    assert page.get_by_role("heading", name="収納課 12月 ゲートキーパー研修").is_visible()
+    expect(page.get_by_role("heading", name="収納課 12月 ゲートキーパー研修")).to_be_visible()
 
     bad = tmp_path / "名簿.csv"
     bad.write_bytes(f"{HEADER}\r\n002001,収納 一郎,,収納課,,\r\n002002,,,収納課,,\r\n".encode("cp932"))
     page.get_by_role("link", name="名簿を取り込む（CSV）").click()
     page.get_by_label("名簿ファイル").set_input_files(str(bad))
     page.get_by_role("button", name="確認する").click()
-    assert page.get_by_text("3行目").is_visible()
-    assert page.get_by_text("氏名が空です").is_visible()
+    expect(page.get_by_text("3行目")).to_be_visible()
+    expect(page.get_by_text("氏名が空です")).to_be_visible()
     assert page.get_by_role("button", name="行を取り込む").count() == 0
     screenshot(page, "instructor-roster-error")
 
@@ -34,11 +35,11 @@ def test_instructor_runs_a_class(page, live_server, screenshot, tmp_path):
     page.get_by_label("名簿ファイル").set_input_files(str(good))
     page.get_by_role("button", name="確認する").click()
     page.get_by_role("button", name="2行を取り込む").click()
-    assert page.get_by_text("初回ログイン用パスワード").first.is_visible()
+    expect(page.get_by_text("初回ログイン用パスワード").first).to_be_visible()
     screenshot(page, "instructor-roster-done")
 
     page.get_by_role("link", name="クラスのページへ").click()
     page.get_by_role("link", name="進み具合").click()
     assert page.get_by_role("cell", name="収納 一郎").count() + page.get_by_text("収納 一郎").count() > 0
-    assert page.get_by_text("未着手").first.is_visible()
+    expect(page.get_by_text("未着手").first).to_be_visible()
     screenshot(page, "instructor-progress")

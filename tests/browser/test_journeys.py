@@ -20,6 +20,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import ARTIFACTS, sign_in
@@ -76,8 +77,8 @@ def test_counter_staff_joins_a_class_and_completes_the_course(page, live_server,
         db.session.commit()
     sign_in(page, live_server, "journey-counter", PASSWORD)
     _enter_code(page, live_server, code)
-    assert page.get_by_text("クラス「窓口職員ゲートキーパー研修（第2回）」に登録しました。").is_visible()
-    assert page.get_by_text(f"期限 {due.year}年{due.month}月{due.day}日").first.is_visible()
+    expect(page.get_by_text("クラス「窓口職員ゲートキーパー研修（第2回）」に登録しました。")).to_be_visible()
+    expect(page.get_by_text(f"期限 {due.year}年{due.month}月{due.day}日").first).to_be_visible()
     screenshot(page, "journey-joined")
     take_course(page, live_server, app.extensions["content"], "counter-staff", screenshot, "journey-desktop")
     page.goto(f"{live_server}/learn/counter-staff/progress")
@@ -90,14 +91,14 @@ def test_newcomer_registers_with_the_code_and_completes_the_course_on_a_phone(ph
     page = phone_page
     code, _due = _open_class(app, "出張所窓口 研修")
     _enter_code(page, live_server, code)
-    assert page.get_by_text("クラス「出張所窓口 研修」").first.is_visible()
+    expect(page.get_by_text("クラス「出張所窓口 研修」").first).to_be_visible()
     page.get_by_label("氏名", exact=False).first.fill("石神井 千尋")
     page.get_by_label("ログインID", exact=False).fill("journey-phone")
     page.get_by_label("パスワード（10文字以上）").fill(PASSWORD)
     page.get_by_label("パスワード（確認）").fill(PASSWORD)
     screenshot(page, "journey-phone-register")
     page.get_by_role("button", name="登録して参加する").click()
-    assert page.get_by_text("登録しました。クラス「出張所窓口 研修」の講座をはじめましょう。").is_visible()
+    expect(page.get_by_text("登録しました。クラス「出張所窓口 研修」の講座をはじめましょう。")).to_be_visible()
     take_course(page, live_server, app.extensions["content"], "counter-staff", screenshot, "journey-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.goto(f"{live_server}/learn/counter-staff/progress")
@@ -150,9 +151,9 @@ def test_personnel_exports_csv_and_xlsx_that_read_back(page, live_server, screen
 
     page.get_by_label("CSV（Shift_JIS／古いシステム向け）").check()
     page.get_by_role("button", name="出力する").click()
-    assert page.get_by_role("heading", name="Shift_JIS（CP932）で書けない文字があります").is_visible()
+    expect(page.get_by_role("heading", name="Shift_JIS（CP932）で書けない文字があります")).to_be_visible()
     problems = page.get_by_role("region", name="書き出せない文字の一覧")
-    assert problems.get_by_role("cell", name="𠮷", exact=True).first.is_visible()
+    expect(problems.get_by_role("cell", name="𠮷", exact=True).first).to_be_visible()
     screenshot(page, "journey-personnel-cp932")
     with page.expect_download() as download:
         page.get_by_role("button", name="「〓」に置き換えて出力する").click()

@@ -1,5 +1,6 @@
 """Each demo role signs in in Chromium and sees its navigation; screenshots are kept."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 
@@ -25,10 +26,10 @@ def test_demo_role_signs_in_and_sees_its_navigation(page, live_server, screensho
     nav = page.get_by_role("navigation", name="メインメニュー")
     shown, hidden = EXPECTED_NAV[login_id]
     for label in shown:
-        assert nav.get_by_role("link", name=label).is_visible(), label
+        expect(nav.get_by_role("link", name=label), label).to_be_visible()
     for label in hidden:
         assert nav.get_by_role("link", name=label).count() == 0, label
-    assert page.get_by_role("link", name="いますぐ相談したい方へ").is_visible()
+    expect(page.get_by_role("link", name="いますぐ相談したい方へ")).to_be_visible()
     assert page.locator("html").get_attribute("lang") == "ja"
     screenshot(page, f"home-{login_id}")
     page.get_by_role("button", name="ログアウト").click()
@@ -38,7 +39,7 @@ def test_demo_role_signs_in_and_sees_its_navigation(page, live_server, screensho
 
 def test_wrong_password_shows_generic_message(page, live_server, screenshot):
     sign_in(page, live_server, "demo-counter", "wrong-password-1")
-    assert page.get_by_text("ログインIDまたはパスワードが正しくありません。").is_visible()
+    expect(page.get_by_text("ログインIDまたはパスワードが正しくありません。")).to_be_visible()
     screenshot(page, "login-error")
 
 
@@ -47,7 +48,7 @@ def test_skip_link_and_visible_focus(page, live_server):
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
     assert focused.strip() == "本文へ移動"
-    assert page.get_by_role("link", name="本文へ移動").is_visible()
+    expect(page.get_by_role("link", name="本文へ移動")).to_be_visible()
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
     page.keyboard.press("Enter")
@@ -56,7 +57,7 @@ def test_skip_link_and_visible_focus(page, live_server):
 
 def test_help_page_on_a_phone(phone_page, live_server, screenshot):
     phone_page.goto(f"{live_server}/help")
-    assert phone_page.get_by_role("heading", name="いますぐ相談したい方へ", level=1).is_visible()
+    expect(phone_page.get_by_role("heading", name="いますぐ相談したい方へ", level=1)).to_be_visible()
     # Nothing overflows a 375 px screen sideways.
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(phone_page, "help-phone")
@@ -65,7 +66,7 @@ def test_help_page_on_a_phone(phone_page, live_server, screenshot):
 def test_admin_pages_on_a_phone(phone_page, live_server, screenshot):
     sign_in(phone_page, live_server, "demo-admin")
     phone_page.goto(f"{live_server}/admin/users")
-    assert phone_page.get_by_role("heading", name="利用者管理").is_visible()
+    expect(phone_page.get_by_role("heading", name="利用者管理")).to_be_visible()
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(phone_page, "admin-users-phone")
 
@@ -83,14 +84,14 @@ def test_admin_creates_user_in_the_browser(page, live_server, screenshot):
     screenshot(page, "admin-new-user")
     page.get_by_role("button", name="作成する").click()
     page.wait_for_load_state()
-    assert page.get_by_text("利用者「ブラウザ 試験」を作成しました").is_visible()
+    expect(page.get_by_text("利用者「ブラウザ 試験」を作成しました")).to_be_visible()
 
 
 def test_personnel_dashboard_and_export_page(page, live_server, screenshot):
     sign_in(page, live_server, "demo-personnel")
     page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="養成状況").click()
-    assert page.get_by_role("heading", name="ゲートキーパー養成状況").is_visible()
-    assert page.locator("svg.chart").is_visible()
+    expect(page.get_by_role("heading", name="ゲートキーパー養成状況")).to_be_visible()
+    expect(page.locator("svg.chart")).to_be_visible()
     screenshot(page, "personnel-dashboard")
     page.get_by_role("link", name="この年度の修了記録を出力する").click()
     with page.expect_download() as download:

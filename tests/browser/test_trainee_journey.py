@@ -1,5 +1,6 @@
 """A trainee takes a whole course in Chromium, scenarios included, on a desktop and on a phone."""
 import pytest
+from playwright.sync_api import expect
 
 import subprocess
 from pathlib import Path
@@ -47,6 +48,7 @@ def fill_survey(page, content, post=False):
 
 def play_scenario(page, scenario: Scenario, shot, prefix):
     page.get_by_role("button", name="はじめる").click()
+    page.wait_for_load_state()  # the loop below counts inputs: read the new page, not a half-loaded one
     first = True
     # Options are shown in an order drawn for the run and post a position: pick them by label.
     while page.locator('input[name="node"]').count():
@@ -59,15 +61,16 @@ def play_scenario(page, scenario: Scenario, shot, prefix):
             slip = min(node.choices, key=lambda c: c.score)
             page.get_by_label(slip.text, exact=True).check()
             page.get_by_role("button", name="これにする").click()
-            assert page.get_by_text(slip.feedback).is_visible()
+            expect(page.get_by_text(slip.feedback)).to_be_visible()
             shot(page, f"{prefix}-scenario-feedback")
             page.get_by_role("button", name="この場面をやり直す").click()
             first = False
         page.get_by_label(best.text, exact=True).check()
         page.get_by_role("button", name="これにする").click()
-        assert page.get_by_text(best.feedback).is_visible()
+        expect(page.get_by_text(best.feedback)).to_be_visible()
         page.get_by_role("button", name="→").click()
-    assert page.get_by_role("heading", name="よかった場面").is_visible()
+        page.wait_for_load_state()
+    expect(page.get_by_role("heading", name="よかった場面")).to_be_visible()
     shot(page, f"{prefix}-scenario-ending")
     page.get_by_role("link", name="次へ進む →").click()
 
@@ -76,7 +79,7 @@ def take_course(page, base, content, course_id, shot, prefix):
     course = content.course(course_id)
     page.goto(f"{base}/")
     page.get_by_role("link", name="学習をはじめる").first.click()
-    assert page.get_by_role("heading", name="受講にあたってのお願い").is_visible()
+    expect(page.get_by_role("heading", name="受講にあたってのお願い")).to_be_visible()
     shot(page, f"{prefix}-content-note")
     fill_survey(page, content)
     page.get_by_role("button", name="回答して学習をはじめる").click()
@@ -84,11 +87,11 @@ def take_course(page, base, content, course_id, shot, prefix):
         module = content.module(module_id)
         sections = module.sections_for(course.audience)
         for index, section in enumerate(sections):
-            assert page.get_by_role("heading", name=section.title, level=1).is_visible()
+            expect(page.get_by_role("heading", name=section.title, level=1)).to_be_visible()
             if number == 1 and index == 0:
                 shot(page, f"{prefix}-lesson")
             if index + 1 == len(sections):
-                assert page.get_by_role("heading", name="このモジュールのポイント").is_visible()
+                expect(page.get_by_role("heading", name="このモジュールのポイント")).to_be_visible()
                 page.get_by_role("button", name="確認クイズへ →").click()
             else:
                 page.get_by_role("button", name="次へ →").click()
@@ -99,16 +102,16 @@ def take_course(page, base, content, course_id, shot, prefix):
         if number == 1:
             shot(page, f"{prefix}-quiz")
         page.get_by_role("button", name="解答する").click()
-        assert page.get_by_text("合格です").is_visible()
+        expect(page.get_by_text("合格です")).to_be_visible()
         if number == 1:
             shot(page, f"{prefix}-quiz-result")
         page.get_by_role("link", name="次へ進む →").click()
     for scenario_id in course.scenarios:
         play_scenario(page, content.quiz(scenario_id), shot, prefix)
-    assert page.get_by_role("heading", name="事後アンケート").is_visible()
+    expect(page.get_by_role("heading", name="事後アンケート")).to_be_visible()
     fill_survey(page, content, post=True)
     page.get_by_role("button", name="回答して修了する").click()
-    assert page.get_by_text(f"{course.title}を修了しました").is_visible()
+    expect(page.get_by_text(f"{course.title}を修了しました")).to_be_visible()
     shot(page, f"{prefix}-completed")
     page.get_by_role("link", name="学習の記録を見る").click()
     shot(page, f"{prefix}-progress")
@@ -149,8 +152,8 @@ def test_anyone_verifies_the_demo_certificate(page, live_server, screenshot):
     page.goto(f"{live_server}/verify")
     page.get_by_label("確認コード").fill(code.lower())
     page.get_by_role("button", name="確認する").click()
-    assert page.get_by_text("有効", exact=True).is_visible()
-    assert page.get_by_text("光＊＊ ＊").is_visible()
+    expect(page.get_by_text("有効", exact=True)).to_be_visible()
+    expect(page.get_by_text("光＊＊ ＊")).to_be_visible()
     screenshot(page, "verify-valid")
 
 
