@@ -109,7 +109,7 @@ def simulate_learning(user, course, content, *, modules: int = 99, scenarios: bo
                                        section_id=section.id))
         quiz = content.quiz(module.quiz)
         # Drawn and shuffled as the quiz page would, from a fixed seed so a demo is repeatable.
-        layout = draw_layout(quiz, random.Random(f"{user.login_id}:{quiz.id}"))
+        layout = draw_layout(quiz.for_audience(course.audience), random.Random(f"{user.login_id}:{quiz.id}"))
         db.session.add(QuizAttempt(user_id=user.id, course_id=course.id, quiz_id=quiz.id, kind="quiz",
                                    answers=_correct_answers(quiz, layout), score=len(layout.questions),
                                    max_score=len(layout.questions), passed=True, content_version=quiz.version,

@@ -72,6 +72,17 @@ CASES = {
     "draw below the objectives": (
         lambda t: _retag(_retag(_retag(t.replace("questions:", EXTRA_OBJECTIVES, 1), "x1", 2), "x2", 2), "x3", 2),
         lambda t: (_line(t, "draw: 4"), "draw", "出題数 4 問では、5 個の学習目標をすべて出題できません")),
+    "a question for an audience its module does not have": (
+        lambda t: t.replace("    objective: roles\n", "    objective: roles\n    audiences: [high_school]\n", 1),
+        lambda t: (_line(t, "audiences: [high_school]"), "questions[0].audiences",
+                   "このクイズのモジュールの対象にない受講区分です: high_school")),
+    "a pool too small for one audience": (
+        # p1-p3 only for teachers: the residents' course could be asked 5 of the 8, below 1.5 × 4.
+        lambda t: t.replace("    objective: roles\n", "    objective: roles\n    audiences: [teachers]\n", 3),
+        lambda t: (_line(t, "draw: 4"), "draw", "residents に出せる問題が 5 問です。出題数 4 問の 1.5 倍（6 問）以上")),
+    "an objective one audience is never asked": (
+        lambda t: t.replace("    objective: together\n", "    objective: together\n    audiences: [counselors]\n"),
+        lambda t: (_line(t, "draw: 4"), "objectives", "residents に出せる問題に、学習目標 together を確かめる問題がありません")),
     "objectives not declared": (
         lambda t: t[:t.index("objectives:")] + t[t.index("questions:"):],
         lambda t: (_line(t, "objective: roles"), "questions[0].objective", "学習目標（objectives）が宣言されていません")),
@@ -108,4 +119,22 @@ def test_a_pool_round_trips_through_the_json_export(tmp_path):
     pool = next(q for q in data["quizzes"] if q["id"] == "pool-check")
     assert pool["draw"] == 4 and pool["objectives"][0]["sections"] == ["four-roles"]
     assert pool["questions"][0]["objective"] == "roles"
+    assert from_json(data) == content
+
+
+def test_question_audiences_round_trip_and_narrow_what_one_course_is_asked(tmp_path):
+    import json
+
+    from training.content.export import from_json, to_json
+
+    text = POOL.replace("    objective: together\n", "    objective: together\n    audiences: [teachers, counselors]\n", 1)
+    content, issues = load_content(build_pool_tree(tmp_path, text))
+    assert issues == []
+    quiz = content.quiz("pool-check")
+    assert quiz.question("p5").audiences == ("teachers", "counselors")
+    assert [q.id for q in quiz.for_audience("residents").questions] == ["p1", "p2", "p3", "p4", "p6", "p7", "p8"]
+    assert quiz.for_audience("teachers") is quiz
+    data = json.loads(json.dumps(to_json(content), ensure_ascii=False))
+    assert next(q for q in data["quizzes"] if q["id"] == "pool-check")["questions"][4]["audiences"] == [
+        "teachers", "counselors"]
     assert from_json(data) == content

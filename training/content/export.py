@@ -54,7 +54,8 @@ def _quiz(q) -> dict:
     return {"id": q.id, "kind": "quiz", "title": q.title, "sources": [_source(s) for s in q.sources],
             "questions": [{"id": x.id, "kind": x.kind, "prompt": x.prompt, "choices": [_choice(c) for c in x.choices],
                            "items": [_choice(c) for c in x.items], "options": [_choice(c) for c in x.options],
-                           "answer": _answer(x), "explanation": x.explanation, "objective": x.objective}
+                           "answer": _answer(x), "explanation": x.explanation, "objective": x.objective,
+                           "audiences": list(x.audiences)}
                           for x in q.questions],
             "draw": q.draw, "objectives": [{"id": o.id, "label": o.label, "sections": list(o.sections)}
                                            for o in q.objectives],
@@ -148,7 +149,8 @@ def _quiz_back(q: dict):
                           id=x["id"], kind=x["kind"], prompt=x["prompt"], explanation=x["explanation"],
                           choices=_choices_back(x["choices"]), items=_choices_back(x["items"]),
                           options=_choices_back(x["options"]), answer=_answer_back(x),
-                          objective=x.get("objective", "")) for x in q["questions"]),
+                          objective=x.get("objective", ""),
+                          audiences=tuple(x.get("audiences", ()))) for x in q["questions"]),
                       version=q["version"], draw=q.get("draw", 0), objectives=tuple(
                           model.Objective(o["id"], o["label"], tuple(o["sections"])) for o in q.get("objectives", ())))
 

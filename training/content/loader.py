@@ -150,7 +150,8 @@ def _question(raw) -> model.Question:
     return model.Question(id=_text(raw, "id"), kind=kind, prompt=_text(raw, "prompt"),
                           explanation=_text(raw, "explanation"), choices=_choices(raw.get("choices")),
                           items=_choices(raw.get("items")), options=_choices(raw.get("options")), answer=answer,
-                          objective=_text(raw, "objective"))
+                          objective=_text(raw, "objective"),
+                          audiences=tuple(a for a in _list(raw, "audiences") if isinstance(a, str)))
 
 
 def _objectives(raw) -> tuple[model.Objective, ...]:

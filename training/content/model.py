@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from training.content.conditions import Condition
 
@@ -78,6 +78,10 @@ class Question:
     options: tuple[Choice, ...] = ()
     answer: object = None
     objective: str = ""            # the quiz objective it tests ("" when the quiz declares none)
+    audiences: tuple[str, ...] = ()  # the courses' audiences it is asked to (empty: every audience)
+
+    def asked_to(self, audience: str) -> bool:
+        return not self.audiences or audience in self.audiences
 
     @property
     def answer_map(self) -> dict[str, str]:
@@ -115,6 +119,13 @@ class Quiz:
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
+
+    def for_audience(self, audience: str) -> Quiz:
+        """The quiz as one audience's course asks it: only the questions meant for that audience
+        (a core module's quiz tests a teacher on schools, not on tax arrears). Drawing uses this;
+        grading and review use the whole quiz, since a stored layout names its questions."""
+        questions = tuple(q for q in self.questions if q.asked_to(audience))
+        return self if len(questions) == len(self.questions) else replace(self, questions=questions)
 
     def objective(self, objective_id: str) -> Objective | None:
         return next((o for o in self.objectives if o.id == objective_id), None)

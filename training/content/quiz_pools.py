@@ -15,15 +15,29 @@ A quiz may hold more questions than one attempt asks::
 Every reference is checked here and reported with its file and line: an objective no question
 tests, a question without an objective (or naming an undeclared one), a section the quiz's
 module does not have, a ``draw`` that cannot cover every objective.
+
+A question may be asked to some of the module's audiences only (``audiences: [teachers]``):
+a core module's quiz then tests a teacher on schools and a clerk on the counter. For each
+audience of the module, the questions it can be asked must number at least POOL_FACTOR × draw
+(so that a retry asks different questions) and cover every objective.
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 from training.content import model
 from training.content.issues import IssueList
 from training.content.schema import Ctx
 from training.content.yamlsource import LineDict, LineList
+
+
+#: A pool holds at least this many times the questions one attempt asks, for every audience.
+POOL_FACTOR = 1.5
+
+
+def pool_minimum(draw: int) -> int:
+    return math.ceil(draw * POOL_FACTOR)
 
 
 def _line_of(raw, key, default: int) -> int:
@@ -83,6 +97,7 @@ def _check_pool(quiz: model.Quiz, raw: LineDict, ctx: Ctx, modules: list[model.M
             ctx.error(line, "draw", f"出題数 {quiz.draw} 問が、問題の数 {len(quiz.questions)} 問より多くなっています")
         if quiz.objectives and quiz.draw < len(declared):
             ctx.error(line, "draw", f"出題数 {quiz.draw} 問では、{len(declared)} 個の学習目標をすべて出題できません")
+        _check_audiences(quiz, raw, ctx, modules, line)
 
     for index, objective in enumerate(quiz.objectives):
         objective_raw = raw_objectives[index] if index < len(raw_objectives) else None
@@ -99,3 +114,26 @@ def _check_pool(quiz: model.Quiz, raw: LineDict, ctx: Ctx, modules: list[model.M
                 if ids & set(objective.sections) and not shown & set(objective.sections):
                     ctx.error(line, f"objectives[{index}].sections",
                               f"{audience} に表示される節が1つもありません（見直しのリンク先がなくなります）")
+
+
+def _check_audiences(quiz: model.Quiz, raw: LineDict, ctx: Ctx, modules: list[model.Module], draw_line: int) -> None:
+    """Per audience of the quiz's module(s): questions only for audiences the module has, and a
+    pool large enough (POOL_FACTOR × draw) that covers every objective."""
+    raw_questions = [q for q in raw.get("questions") or [] if isinstance(q, dict)]
+    audiences = sorted({a for m in modules for a in m.audiences})
+    for index, question in enumerate(quiz.questions):
+        question_raw = raw_questions[index] if index < len(raw_questions) else None
+        line = _line_of(question_raw, "audiences", _item_line(raw.get("questions"), index, 1))
+        for audience in question.audiences:
+            if audience not in audiences:
+                ctx.error(line, f"questions[{index}].audiences",
+                          f"このクイズのモジュールの対象にない受講区分です: {audience}（{' / '.join(audiences)} のどれか）")
+    need = pool_minimum(quiz.draw)
+    for audience in audiences:
+        asked = [q for q in quiz.questions if q.asked_to(audience)]
+        if len(asked) < need:
+            ctx.error(draw_line, "draw", f"{audience} に出せる問題が {len(asked)} 問です。出題数 {quiz.draw} 問の"
+                                         f" {POOL_FACTOR} 倍（{need} 問）以上にしてください（やり直しで別の問題が出るように）")
+        for objective in quiz.objectives:
+            if not any(q.objective == objective.id for q in asked):
+                ctx.error(draw_line, "objectives", f"{audience} に出せる問題に、学習目標 {objective.id} を確かめる問題がありません")

@@ -270,7 +270,8 @@ QUESTION = Obj(
     {"id": Id(), "kind": OneOf("single", "multiple", "ordering", "matching"), "prompt": Text(),
      "answer": Any_(), "explanation": Text()},
     {"choices": ListOf(CHOICE, min=2, max=8), "items": ListOf(CHOICE, min=2, max=8),
-     "options": ListOf(CHOICE, min=2, max=8), "objective": Id()},
+     "options": ListOf(CHOICE, min=2, max=8), "objective": Id(),
+     "audiences": ListOf(AUDIENCE, min=1, unique=True)},  # within its module's; checked in quiz_pools
 )
 
 #: A quiz objective: what some of its questions check, and the module sections that teach it

@@ -61,7 +61,7 @@ def open_sitting(user_id: int, course: Course, quiz: Quiz,
         current = Layout.from_json(sitting.layout)
         if sitting.content_version == quiz.version and current is not None and fits(quiz, current):
             return sitting, False
-    layout = draw_layout(quiz, rng, seen, previous).to_json()
+    layout = draw_layout(quiz.for_audience(course.audience), rng, seen, previous).to_json()
     if sitting is None:
         sitting = QuizSitting(user_id=user_id, course_id=course.id, quiz_id=quiz.id, content_version=quiz.version,
                               token=new_token(), layout=layout)
