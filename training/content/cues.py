@@ -74,7 +74,6 @@ ALLOWANCE: dict[str, frozenset[str]] = {f"quizzes/{name}.yaml": frozenset(rules)
     ("counter-guide-check", ("best-longest",)),
     ("counter-signs-check", ("best-longest", "answer-position")),
     ("hs-connect-check", ("best-longest", "answer-position")),
-    ("hs-gatekeeper-check", ("best-longest", "answer-position")),
     ("hs-listen-check", ("best-longest", "answer-position")),
     ("hs-notice-check", ("best-longest", "answer-position")),
     ("hs-online-check", ("best-longest",)),
