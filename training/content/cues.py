@@ -59,7 +59,6 @@ ALLOWANCE: dict[str, frozenset[str]] = {f"quizzes/{name}.yaml": frozenset(rules)
     ("counter-case2-arrears", _SCENARIO_RULES),
     ("counter-insurance", _SCENARIO_RULES),
     ("hs-case1-brother", _SCENARIO_RULES),
-    ("hs-friend-message", _SCENARIO_RULES),
     ("resident-case1-neighbor", _SCENARIO_RULES),
     ("resident-older-bereaved", _SCENARIO_RULES),
     ("teacher-case2-family", _SCENARIO_RULES),
