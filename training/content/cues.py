@@ -64,7 +64,6 @@ ALLOWANCE: dict[str, frozenset[str]] = {f"quizzes/{name}.yaml": frozenset(rules)
     ("teacher-case2-family", _SCENARIO_RULES),
     ("teacher-classroom", _SCENARIO_RULES),
     ("core-connect-check", ("best-longest", "answer-position")),
-    ("core-gatekeeper-check", ("answer-position",)),
     ("core-listen-check", ("best-longest", "answer-position")),
     ("core-notice-check", ("answer-position",)),
     ("core-watch-check", ("best-longest", "answer-position")),
