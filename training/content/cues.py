@@ -72,7 +72,6 @@ ALLOWANCE: dict[str, frozenset[str]] = {f"quizzes/{name}.yaml": frozenset(rules)
     ("counter-guide-check", ("best-longest",)),
     ("counter-signs-check", ("best-longest", "answer-position")),
     ("hs-connect-check", ("best-longest", "answer-position")),
-    ("hs-listen-check", ("best-longest", "answer-position")),
     ("hs-online-check", ("best-longest",)),
     ("hs-own-sos-check", ("answer-position",)),
     ("hs-watch-check", ("best-longest", "answer-position")),
