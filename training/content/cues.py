@@ -54,7 +54,6 @@ _SCENARIO_RULES = ("best-longest", "best-ratio", "option-length", "near-miss")
 #: Issue 14 rewrites the content and empties this. The list only shrinks: an entry for a rule
 #: its file now passes is itself an error, and a file not listed gets every error.
 ALLOWANCE: dict[str, frozenset[str]] = {f"quizzes/{name}.yaml": frozenset(rules) for name, rules in (
-    ("counselor-business-owner", _SCENARIO_RULES),
     ("counter-insurance", _SCENARIO_RULES),
     ("resident-older-bereaved", _SCENARIO_RULES),
     ("teacher-case2-family", _SCENARIO_RULES),
