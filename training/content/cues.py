@@ -57,7 +57,6 @@ ALLOWANCE: dict[str, frozenset[str]] = {f"quizzes/{name}.yaml": frozenset(rules)
     ("counter-insurance", _SCENARIO_RULES),
     ("resident-older-bereaved", _SCENARIO_RULES),
     ("teacher-case2-family", _SCENARIO_RULES),
-    ("core-connect-check", ("best-longest", "answer-position")),
     ("counselor-debt-check", ("best-longest", "answer-position")),
     ("counselor-men-check", ("best-longest",)),
     ("counter-guide-check", ("best-longest",)),
