@@ -136,3 +136,15 @@ def test_content_versions_are_stable_hashes():
     again = load_checked(ROOT)
     assert again.version == CONTENT.version and len(CONTENT.version) == 16
     assert len({c.version for c in CONTENT.courses}) == len(CONTENT.courses)
+
+
+TONIGHT = re.compile(r"今日、自分を傷つけ|今夜、自分を傷つけ|今夜は、?どう過ごし")
+
+
+@pytest.mark.parametrize("course", CONTENT.courses, ids=lambda c: c.id)
+def test_every_course_practises_tonight_in_a_scenario(course):
+    """Issue 14: after a yes to suicidal thoughts, asking about now (without any method detail)
+    is a tested moment, the best option there, in at least one scenario of every course."""
+    moments = [(s, n.id) for s in map(CONTENT.quiz, course.scenarios) for n in s.nodes if not n.ending
+               for c in n.choices if c.score == 2 and TONIGHT.search(c.text)]
+    assert moments, course.id
