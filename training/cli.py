@@ -170,16 +170,11 @@ def content_check_command(path):
     """Check every content file; print file:line: key.path: message for each problem."""
     from training.content import load_content
 
-    from training.content.cues import allowance_summary
-
     root = Path(path or _default_content_root())
     content, issues = load_content(root)
-    allowance = allowance_summary(root)  # printed every time, so that nobody forgets it
     if issues:
         for issue in issues:
             click.echo(str(issue))
-        if allowance:
-            click.echo(allowance, err=True)
         click.echo(f"{len(issues)} 件の問題があります。", err=True)
         sys.exit(1)
     scenarios = sum(1 for q in content.quizzes if q.kind == "scenario")
@@ -189,8 +184,6 @@ def content_check_command(path):
         f"つなぎ先 {len(content.directory)}・相談先 {len(content.contacts.contacts)}"
         f"（版 {content.version}）"
     )
-    if allowance:
-        click.echo(allowance)
 
 
 @content_group.command("export")

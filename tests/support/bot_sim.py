@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from tests.support.bots import First, Longest, Seeded
+from tests.support.bots import First, LengthRank, Longest, Seeded
 from training.content import model
 from training.learn import scenario_play as play
 from training.learn.grading import is_correct
@@ -17,7 +17,7 @@ from training.learn.quiz_layout import draw_layout, shown_questions
 
 RUNS = 200
 PASS_PERCENT = 80
-BOTS = (Longest(), First(), Seeded(13))
+BOTS = (Longest(), First(), Seeded(13), LengthRank(2), LengthRank(3), LengthRank(-1), LengthRank(-2))
 
 
 def play_once(scenario: model.Scenario, policy, rng: random.Random) -> float:

@@ -173,6 +173,29 @@ class Longest(Policy):
         return sorted(range(len(texts)), key=lambda i: -measure(texts[i]))
 
 
+class LengthRank(Policy):
+    """The option at one length rank: ``rank`` 2 is the second longest, -1 the shortest, -2 the
+    second shortest (clipped to the options there are). A trainee who learned that the right
+    answer is "never the longest" picks the second longest; best-rank rules that out."""
+
+    def __init__(self, rank: int):
+        self.rank = rank
+        self.name = f"rank{rank}" if rank > 0 else ("shortest" if rank == -1 else f"short{-rank}")
+
+    def _order(self, texts):
+        return sorted(range(len(texts)), key=lambda i: -measure(texts[i]) if self.rank > 0 else measure(texts[i]))
+
+    def pick(self, texts):
+        order = self._order(texts)
+        return order[min(abs(self.rank), len(order)) - 1]
+
+    def pick_some(self, texts):
+        return [self.pick(texts)]
+
+    def rank(self, texts):
+        return self._order(texts)
+
+
 class First(Policy):
     name = "first"
 

@@ -1,9 +1,13 @@
 """Answer cues: patterns that let a test-wise trainee pick the right option without learning.
 
-Five rules, each an error with file:line (see docs/content-authoring.md, 「選択肢の手がかり」):
+Six rules, each an error with file:line (see docs/content-authoring.md, 「選択肢の手がかり」):
 
 ``best-longest``     the best option is the longest at more than 35% of a scenario's decision
                      points, or of a quiz file's single-choice questions;
+``best-rank``        the best option holds one other length rank (2nd longest, 3rd longest, …,
+                     shortest, 2nd shortest) at more than 40% of the decision points or
+                     single-choice questions: written not to be the longest, it must not
+                     become "the second longest" instead;
 ``best-ratio``       the best option's length, averaged over a scenario's decision points, is
                      more than 1.2 times the average length of all its other options;
 ``option-length``    a scenario option longer than 60 characters;
@@ -29,14 +33,14 @@ Decisions, so that authors and reviewers count the same way:
   do not change what the rules see; parts that failed the schema are skipped (their problems
   are already reported).
 
-The shipped content predates the rules and passes through ALLOWANCE, which issue 14 empties.
+Every file meets every rule: the allowance that excused the content written before the rules
+(issue 13) was emptied and removed when issue 14 rewrote that content.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 from training.content import model
 from training.content.issues import IssueList
@@ -45,32 +49,10 @@ LONGEST_SHARE = 0.35
 LENGTH_RATIO = 1.2
 OPTION_MAX_CHARS = 60
 POSITION_SHARE = 0.40
-RULES = ("best-longest", "best-ratio", "option-length", "near-miss", "answer-position")
+RANK_SHARE = 0.40
+RULES = ("best-longest", "best-rank", "best-ratio", "option-length", "near-miss", "answer-position")
 
 _NOT_COUNTED = re.compile(r"[\s「」『』]")
-
-_SCENARIO_RULES = ("best-longest", "best-ratio", "option-length", "near-miss")
-#: Shipped files excused from the rules they break today (path under the content root: rules).
-#: Issue 14 rewrites the content and empties this. The list only shrinks: an entry for a rule
-#: its file now passes is itself an error, and a file not listed gets every error.
-ALLOWANCE: dict[str, frozenset[str]] = {f"quizzes/{name}.yaml": frozenset(rules) for name, rules in (
-    ("counter-insurance", _SCENARIO_RULES),
-    ("resident-older-bereaved", _SCENARIO_RULES),
-    ("teacher-case2-family", _SCENARIO_RULES),
-    ("counselor-debt-check", ("best-longest", "answer-position")),
-    ("counselor-men-check", ("best-longest",)),
-    ("counter-guide-check", ("best-longest",)),
-    ("counter-signs-check", ("best-longest", "answer-position")),
-    ("hs-connect-check", ("best-longest", "answer-position")),
-    ("hs-online-check", ("best-longest",)),
-    ("hs-watch-check", ("best-longest", "answer-position")),
-    ("resident-neighbors-check", ("best-longest",)),
-    ("resident-places-check", ("best-longest",)),
-    ("teacher-signs-check", ("best-longest",)),
-    ("teacher-team-check", ("best-longest", "answer-position")),
-)}
-ALLOWANCE_ISSUE = 14
-
 
 def measure(text: str) -> int:
     """An option's length as the rules count it: characters, without spaces and 「」『』."""
@@ -100,6 +82,31 @@ def _is_longest(best: list[str], texts: list[str]) -> bool:
     return any(measure(t) == longest for t in best)
 
 
+def _ranks(best: str, texts: list[str]) -> tuple[int, int]:
+    """The best option's length rank from the top (1 = longest) and from the bottom (1 = shortest);
+    ties share the better place, as for best-longest."""
+    length, lengths = measure(best), [measure(t) for t in texts]
+    return 1 + sum(n > length for n in lengths), 1 + sum(n < length for n in lengths)
+
+
+def _rank_cues(ranks: list[tuple[int, int]], top_line: int, path: str, unit: str) -> list[Cue]:
+    """best-rank: any length rank but the longest (that is best-longest's) held too often. With
+    several ranks to spread over, a pattern takes three instances (two may be chance)."""
+    total, cues = len(ranks), []
+    tops = Counter(t for t, _ in ranks if t > 1)
+    bottoms = Counter(b for _, b in ranks)
+    named = [(count, f"{rank}番目に長い") for rank, count in tops.items()] + [
+        (count, "いちばん短い" if rank == 1 else f"{rank}番目に短い") for rank, count in bottoms.items()]
+    for count, name in sorted(named, key=lambda x: -x[0]):  # stable: ranks from the top first
+        if count >= 3 and _share_broken(count, total, RANK_SHARE):
+            cues.append(Cue("best-rank", top_line, path,
+                            f"最もよい選択肢が「{name}」{unit}が {total} 個中 {count} 個です"
+                            f"（{_percent(count, total)}、{round(100 * RANK_SHARE)}% まで）。"
+                            "長さの順位でも正解がわからないよう、ほかの選択肢の長さを変えてください"))
+            break  # one message per file: fixing the worst rank moves the others
+    return cues
+
+
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
@@ -126,7 +133,7 @@ def _decision_parts(scenario: model.Scenario, raw, valid: set[int]):
 def scenario_cues(scenario: model.Scenario, raw, valid: set[int]) -> list[Cue]:
     """Every cue in one scenario file."""
     cues: list[Cue] = []
-    longest_at, best_lengths, other_lengths = [], [], []
+    longest_at, best_lengths, other_lengths, ranks = [], [], [], []
     points = _decision_parts(scenario, raw, valid)
     for node, part, node_line in points:
         scores = [c.score for c in node.choices]
@@ -135,6 +142,7 @@ def scenario_cues(scenario: model.Scenario, raw, valid: set[int]) -> list[Cue]:
         others = [c.text for c in node.choices if c.score != high]
         if _is_longest(best, [c.text for c in node.choices]):
             longest_at.append(node.id)
+        ranks.append(_ranks(best[0], [c.text for c in node.choices]))
         best_lengths.append(_mean([measure(t) for t in best]))
         other_lengths += [measure(t) for t in others]
         if not any(low < s < high for s in scores):
@@ -157,6 +165,7 @@ def scenario_cues(scenario: model.Scenario, raw, valid: set[int]) -> list[Cue]:
                         f"最もよい選択肢がいちばん長い判断の場面が {total} 個中 {len(longest_at)} 個です"
                         f"（{_percent(len(longest_at), total)}、{round(100 * LONGEST_SHARE)}% まで）: "
                         f"{', '.join(longest_at[:6])}{' …' if len(longest_at) > 6 else ''}"))
+    cues += _rank_cues(ranks, top, "nodes", "判断の場面")
     best_mean, other_mean = _mean(best_lengths), _mean(other_lengths)
     if other_mean and best_mean > LENGTH_RATIO * other_mean:
         cues.append(Cue("best-ratio", top, "nodes",
@@ -171,13 +180,14 @@ def quiz_cues(quiz: model.Quiz, raw, valid: set[int]) -> list[Cue]:
     if not isinstance(raw_questions, list):
         return []
     dict_indexes = [i for i, p in enumerate(raw_questions) if isinstance(p, dict)]
-    longest_at, positions = [], []
+    longest_at, positions, ranks = [], [], []
     for question, index in zip(quiz.questions, dict_indexes):
         ids = [c.id for c in question.choices]
         if index not in valid or question.kind != "single" or question.answer not in ids:
             continue  # a broken key is reported by the answer check
         key = next(c for c in question.choices if c.id == question.answer)
         positions.append(ids.index(question.answer))
+        ranks.append(_ranks(key.text, [c.text for c in question.choices]))
         if _is_longest([key.text], [c.text for c in question.choices]):
             longest_at.append(question.id)
     cues: list[Cue] = []
@@ -188,6 +198,7 @@ def quiz_cues(quiz: model.Quiz, raw, valid: set[int]) -> list[Cue]:
                         f"正解がいちばん長い選択肢の単一選択問題が {total} 問中 {len(longest_at)} 問です"
                         f"（{_percent(len(longest_at), total)}、{round(100 * LONGEST_SHARE)}% まで）: "
                         f"{', '.join(longest_at[:6])}{' …' if len(longest_at) > 6 else ''}"))
+    cues += _rank_cues(ranks, top, "questions", "単一選択問題")
     if positions:
         position, count = Counter(positions).most_common(1)[0]
         if _share_broken(count, total, POSITION_SHARE):
@@ -199,31 +210,12 @@ def quiz_cues(quiz: model.Quiz, raw, valid: set[int]) -> list[Cue]:
 
 
 def check_cues(issues: IssueList, quizzes, quiz_raw) -> None:
-    """Report every cue as an error, except those ALLOWANCE excuses; report allowance entries
-    that are no longer needed, so that the list only shrinks."""
+    """Report every cue as an error, with its file and line."""
     for quiz in quizzes:
         file, raw, valid = quiz_raw[quiz.id]
         if isinstance(quiz, model.Scenario):
             cues = scenario_cues(quiz, raw, valid)
         else:
             cues = quiz_cues(quiz, raw, valid)
-        excused = ALLOWANCE.get(file, frozenset())
         for cue in cues:
-            if cue.rule not in excused:
-                issues.add(file, cue.line, cue.path, f"{cue.message} [{cue.rule}]")
-        for rule in sorted(excused - {c.rule for c in cues}):
-            issues.add(file, raw.line_of("id"), "id",
-                       f"この規則はもう守られています。training/content/cues.py の ALLOWANCE から "
-                       f"{rule} を外してください（猶予の一覧は減らすだけです） [{rule}]")
-
-
-def allowance_summary(root: str | Path) -> str:
-    """The line `training content check` prints while the allowance excuses any file, so that
-    nobody forgets it; empty when no listed file is in the tree under ``root``."""
-    present = {path: rules for path, rules in ALLOWANCE.items() if (Path(root) / path).is_file()}
-    if not present:
-        return ""
-    per_rule = Counter(rule for rules in present.values() for rule in rules)
-    counts = ", ".join(f"{rule} {per_rule[rule]}" for rule in RULES if per_rule[rule])
-    return (f"cue allowance: {len(present)} files excused ({counts}); "
-            f"issue {ALLOWANCE_ISSUE} removes this (training/content/cues.py ALLOWANCE)")
+            issues.add(file, cue.line, cue.path, f"{cue.message} [{cue.rule}]")
