@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/scenario-bots.py                 # every scenario and quiz
     .venv/bin/python scripts/scenario-bots.py hs-friend-message core-listen-check
+    .venv/bin/python scripts/scenario-bots.py --ranks hs-friend-message   # each point's lengths
 
 The bots are those of tests/integration/test_bots.py (tests/support/bots.py): ``longest``
 (the longest option), ``first`` (the first one shown) and ``random`` (seeded by the option's
@@ -29,7 +30,26 @@ from training.content.issues import IssueList  # noqa: E402
 from training.content.loader import _load_module, _load_quiz, _Reader  # noqa: E402
 
 
+def print_ranks(quiz) -> None:
+    """Each decision point (single-choice question): the best option's length rank from the top
+    and the bottom, and every option's length (best first), for fixing best-longest/best-rank."""
+    from training.content.cues import _ranks, measure
+    if isinstance(quiz, model.Scenario):
+        points = [(n.id, [c for c in n.choices if c.score == 2][0].text, [c.text for c in n.choices],
+                   [(c.score, measure(c.text)) for c in n.choices]) for n in quiz.nodes if not n.ending]
+    else:
+        points = [(q.id, next(c.text for c in q.choices if c.id == q.answer), [c.text for c in q.choices],
+                   [(int(c.id == q.answer) * 2, measure(c.text)) for c in q.choices])
+                  for q in quiz.questions if q.kind == "single"]
+    for point_id, best, texts, scored in points:
+        top, bottom = _ranks(best, texts)
+        lengths = " ".join(f"{length}{'*' if score == 2 else ''}" for score, length in scored)
+        print(f"  {point_id:18} best is #{top} from the top, #{bottom} from the bottom; lengths {lengths}")
+
+
 def main(argv: list[str]) -> int:
+    show_ranks = "--ranks" in argv
+    argv = [a for a in argv if a != "--ranks"]
     issues = IssueList()
     reader = _Reader(ROOT, issues)
     quizzes = {}
@@ -49,6 +69,10 @@ def main(argv: list[str]) -> int:
         quiz = quizzes.get(quiz_id)
         if quiz is None:
             print(f"{quiz_id:32} not found or unreadable")
+            continue
+        if show_ranks:
+            print(quiz_id)
+            print_ranks(quiz)
             continue
         for policy in BOTS:
             if isinstance(quiz, model.Scenario):
