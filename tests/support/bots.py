@@ -174,20 +174,20 @@ class Longest(Policy):
 
 
 class LengthRank(Policy):
-    """The option at one length rank: ``rank`` 2 is the second longest, -1 the shortest, -2 the
+    """The option at one length rank: ``place`` 2 is the second longest, -1 the shortest, -2 the
     second shortest (clipped to the options there are). A trainee who learned that the right
     answer is "never the longest" picks the second longest; best-rank rules that out."""
 
-    def __init__(self, rank: int):
-        self.rank = rank
-        self.name = f"rank{rank}" if rank > 0 else ("shortest" if rank == -1 else f"short{-rank}")
+    def __init__(self, place: int):
+        self.place = place
+        self.name = f"rank{place}" if place > 0 else ("shortest" if place == -1 else f"short{-place}")
 
     def _order(self, texts):
-        return sorted(range(len(texts)), key=lambda i: -measure(texts[i]) if self.rank > 0 else measure(texts[i]))
+        return sorted(range(len(texts)), key=lambda i: -measure(texts[i]) if self.place > 0 else measure(texts[i]))
 
     def pick(self, texts):
         order = self._order(texts)
-        return order[min(abs(self.rank), len(order)) - 1]
+        return order[min(abs(self.place), len(order)) - 1]
 
     def pick_some(self, texts):
         return [self.pick(texts)]
