@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.bot_sim import BOTS, RUNS, quiz_pass_share, scenario_mean  # noqa: E402
+from tests.support.bot_sim import BOTS, RUNS, echo_for_course, echo_for_quiz, quiz_pass_share, scenario_mean  # noqa: E402
 from training.content import model  # noqa: E402
 from training.content.issues import IssueList  # noqa: E402
 from training.content.loader import _load_module, _load_quiz, _Reader  # noqa: E402
@@ -57,11 +57,15 @@ def main(argv: list[str]) -> int:
         loaded = _load_quiz(reader, path)
         if loaded:
             quizzes[loaded[0].id] = loaded[0]
-    audiences = {}
+    audiences, modules, module_of_quiz = {}, {}, {}
     for path in sorted((ROOT / "modules").glob("*.md")):
         loaded = _load_module(reader, path)
         if loaded:
             audiences[loaded[0].quiz] = loaded[0].audiences
+            modules[loaded[0].id] = module_of_quiz[loaded[0].quiz] = loaded[0]
+    import yaml
+    courses = yaml.safe_load((ROOT / "modules" / "courses.yaml").read_text(encoding="utf-8"))["courses"]
+    course_modules = {c["audience"]: [modules[m] for m in c["modules"] if m in modules] for c in courses}
     wanted = argv or sorted(quizzes)
     rng = random.Random(14)
     print(f"{'file':32} {'bot':8} figure")
@@ -88,6 +92,17 @@ def main(argv: list[str]) -> int:
                     share = quiz_pass_share(quiz, audience, policy, rng)
                     flag = "  <-- passes often" if share > 100 / 7 else ""
                     print(f"{quiz_id:32} {policy.name:8} {audience:14} passes {share:5.1f}% of first attempts{flag}")
+        # The echo bot: the wording most like the lessons the trainee read.
+        if isinstance(quiz, model.Scenario):
+            for audience in quiz.audiences:
+                mean = scenario_mean(quiz, echo_for_course(course_modules.get(audience, []), audience), rng)
+                flag = "  <-- at or above 60%" if mean >= 60 else ""
+                print(f"{quiz_id:32} {'echo':8} mean score {mean:5.1f}% of the maximum ({audience}){flag}")
+        elif quiz_id in module_of_quiz:
+            for audience in audiences.get(quiz_id, ()):
+                share = quiz_pass_share(quiz, audience, echo_for_quiz(module_of_quiz[quiz_id], audience), rng)
+                flag = "  <-- passes often" if share > 100 / 7 else ""
+                print(f"{quiz_id:32} {'echo':8} {audience:14} passes {share:5.1f}% of first attempts{flag}")
     return 0
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import AuthActions
-from tests.support.bot_sim import quiz_pass_share, scenario_mean
+from tests.support.bot_sim import echo_for_course, echo_for_quiz, quiz_pass_share, scenario_mean
 from tests.support.bots import First, LengthRank, Longest, Seeded, answer, parse_forms, play_scenario, take_quiz
 from tests.support.learner import Learner
 from training.content import load_checked
@@ -135,6 +135,20 @@ def test_guessing_bots_expected_scores(course):
         passes = [quiz_pass_share(CONTENT.quiz(CONTENT.module(m).quiz), course.audience, bot, rng)
                   for m in course.modules]
         assert sum(passes) / len(passes) <= 100 * MAX_QUIZ_PASS_SHARE, (course.id, bot.name, passes)
+
+
+@pytest.mark.parametrize("course", CONTENT.courses, ids=lambda c: c.id)
+def test_echo_bot_expected_scores(course):
+    """The trainee who picks the wording that sounds most like the lessons: at a quiz, the one
+    module; in a scenario, the whole course as its audience reads it. Same bar."""
+    rng = random.Random(f"echo:{course.id}")
+    modules = [CONTENT.module(m) for m in course.modules]
+    echo = echo_for_course(modules, course.audience)
+    means = [scenario_mean(CONTENT.quiz(s), echo, rng) for s in course.scenarios]
+    assert sum(means) / len(means) <= MAX_SCENARIO_PERCENT, (course.id, means)
+    passes = [quiz_pass_share(CONTENT.quiz(m.quiz), course.audience, echo_for_quiz(m, course.audience), rng)
+              for m in modules]
+    assert sum(passes) / len(passes) <= 100 * MAX_QUIZ_PASS_SHARE, (course.id, passes)
 
 
 PAGE = """

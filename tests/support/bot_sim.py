@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from tests.support.bots import First, LengthRank, Longest, Seeded
+from tests.support.bots import Echo, First, LengthRank, Longest, Seeded
 from training.content import model
 from training.learn import scenario_play as play
 from training.learn.grading import is_correct
@@ -75,3 +75,21 @@ def _per_run(policy, rng: random.Random):
 def scenario_mean(scenario: model.Scenario, policy, rng: random.Random, runs: int = RUNS) -> float:
     """The policy's mean score over ``runs`` runs, as a percentage of each run's maximum."""
     return sum(play_once(scenario, _per_run(policy, rng), rng) for _ in range(runs)) / runs
+
+
+def module_corpus(module: model.Module, audience: str) -> str:
+    """What a trainee of ``audience`` reads in the module: the corpus of the echo bot at its quiz."""
+    return "\n".join(section.text for section in module.sections_for(audience))
+
+
+def course_corpus(modules, audience: str) -> str:
+    """Every module of a course as its audience reads it: the echo bot's corpus in a scenario."""
+    return "\n".join(module_corpus(m, audience) for m in modules)
+
+
+def echo_for_quiz(module: model.Module, audience: str) -> Echo:
+    return Echo(module_corpus(module, audience))
+
+
+def echo_for_course(modules, audience: str) -> Echo:
+    return Echo(course_corpus(modules, audience))

@@ -196,6 +196,42 @@ class LengthRank(Policy):
         return self._order(texts)
 
 
+class Echo(Policy):
+    """The option that sounds most like the lessons: the largest share of its character pairs
+    found in ``corpus`` (the text of the modules the trainee reads). A trainee who skims a
+    lesson and picks the familiar wording; a key copied from the module while the wrong
+    choices are not is a cue it finds."""
+
+    name = "echo"
+
+    def __init__(self, corpus: str):
+        self.pairs = _pairs(corpus)
+
+    def _score(self, text: str) -> float:
+        pairs = _pairs(text)
+        return len(pairs & self.pairs) / len(pairs) if pairs else 0.0
+
+    def pick(self, texts):
+        scores = [self._score(t) for t in texts]
+        return scores.index(max(scores))
+
+    def pick_some(self, texts):
+        scores = [self._score(t) for t in texts]
+        mean = sum(scores) / len(scores)
+        return [i for i, n in enumerate(scores) if n >= mean]
+
+    def rank(self, texts):
+        return sorted(range(len(texts)), key=lambda i: -self._score(texts[i]))
+
+
+_NOT_WORDS = re.compile(r"[\s「」『』、。，．！？!?…・（）()：:，]")
+
+
+def _pairs(text: str) -> set[str]:
+    text = _NOT_WORDS.sub("", text)
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
 class First(Policy):
     name = "first"
 
