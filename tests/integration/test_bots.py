@@ -25,7 +25,7 @@ import pytest
 
 from tests.conftest import AuthActions
 from tests.support.bot_sim import echo_for_course, echo_for_quiz, quiz_pass_share, scenario_mean
-from tests.support.bots import First, LengthRank, Longest, Seeded, answer, parse_forms, play_scenario, take_quiz
+from tests.support.bots import First, LengthRank, Longest, Seeded, Warm, answer, parse_forms, play_scenario, take_quiz
 from tests.support.learner import Learner
 from training.content import load_checked
 from training.extensions import db
@@ -118,9 +118,10 @@ def test_test_wise_bots(app, create_user_factory, table, course):
     assert longest.scenario_mean <= MAX_SCENARIO_PERCENT, longest
 
 
-#: Bots whose figure is an expectation: by the order shown, by chance, and by each length rank
-#: (a trainee who learned "never the longest" picks the second longest or the shortest).
-EXPECTED_BOTS = (First(), Seeded(13), LengthRank(2), LengthRank(3), LengthRank(-1), LengthRank(-2))
+#: Bots whose figure is an expectation: by the order shown, by chance, by each length rank (a
+#: trainee who learned "never the longest" picks the second longest or the shortest), and by
+#: caring words (ties go to the first shown).
+EXPECTED_BOTS = (First(), Seeded(13), LengthRank(2), LengthRank(3), LengthRank(-1), LengthRank(-2), Warm())
 
 
 @pytest.mark.parametrize("course", CONTENT.courses, ids=lambda c: c.id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from tests.support.bots import Echo, First, LengthRank, Longest, Seeded
+from tests.support.bots import Echo, First, LengthRank, Longest, Seeded, Warm
 from training.content import model
 from training.learn import scenario_play as play
 from training.learn.grading import is_correct
@@ -17,7 +17,7 @@ from training.learn.quiz_layout import draw_layout, shown_questions
 
 RUNS = 200
 PASS_PERCENT = 80
-BOTS = (Longest(), First(), Seeded(13), LengthRank(2), LengthRank(3), LengthRank(-1), LengthRank(-2))
+BOTS = (Longest(), First(), Seeded(13), LengthRank(2), LengthRank(3), LengthRank(-1), LengthRank(-2), Warm())
 
 
 def play_once(scenario: model.Scenario, policy, rng: random.Random) -> float:

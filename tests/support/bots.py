@@ -232,6 +232,32 @@ def _pairs(text: str) -> set[str]:
     return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
+#: Words that sound caring (the cue issue 14 names besides length and position).
+WARM_WORDS = ("ありがとう", "一緒に", "つらい", "つらかった", "心配", "聞かせ", "よかったら", "よければ",
+              "話して", "気持ち", "そばに", "ゆっくり", "大変", "しんどい", "ごめん", "無理しない")
+
+
+class Warm(Policy):
+    """The option with the most caring words (WARM_WORDS); ties: the first shown. A right answer
+    that is the only warm one is found without knowing why it is right."""
+
+    name = "warm"
+
+    @staticmethod
+    def _score(text: str) -> int:
+        return sum(text.count(word) for word in WARM_WORDS)
+
+    def pick(self, texts):
+        scores = [self._score(t) for t in texts]
+        return scores.index(max(scores))
+
+    def pick_some(self, texts):
+        return [i for i, t in enumerate(texts) if self._score(t)] or [0]
+
+    def rank(self, texts):
+        return sorted(range(len(texts)), key=lambda i: -self._score(texts[i]))
+
+
 class First(Policy):
     name = "first"
 
