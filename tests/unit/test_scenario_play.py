@@ -88,3 +88,23 @@ def test_review_lists_what_went_well_and_what_to_practise():
     review = play.review(SCENARIO, steps)
     assert [(m.node.id, m.chosen.id) for m in review.went_well] == [("n1r", "a")]
     assert [(m.node.id, m.chosen.id, m.best.id) for m in review.to_practise] == [("n1", "b", "a"), ("n2", "c", "a")]
+
+
+def test_a_value_not_shown_is_remembered_but_never_metered():
+    """``shown: false`` (issue 14): a bookkeeping value (whether the night line was handed over)
+    steers the story, while the trainee watches only the person's trust."""
+    from dataclasses import replace
+
+    from training.content.model import StateVar
+
+    choice = replace(_c("a", 2, "good"), effects=(("trust", 1), ("memo", 1)))
+    scenario = replace(SCENARIO, state=(StateVar("trust", "Aさんの信頼", 0, 3, 1),
+                                        StateVar("memo", "番号を手渡した", 0, 1, 0, shown=False)),
+                       nodes=(Node("n1", "状況1", "「…」", (choice, _c("b", 0, "bad"), _c("c", 1, "good"))),
+                              *SCENARIO.nodes[3:]))
+    layout = {"n1": ["a", "b", "c"]}
+    state, _entry = play.choose(scenario, play.start(scenario), layout, "n1", 1, 0)
+    assert state.values == {"trust": 2, "memo": 1}
+    assert [m.label for m in play.meters(scenario, state.values)] == ["Aさんの信頼"]
+    assert [c.label for c in play.last_changes(scenario, state)] == ["Aさんの信頼"]
+    assert [m.label for m in play.review(scenario, state.steps).meters] == ["Aさんの信頼"]

@@ -48,7 +48,7 @@ def _quiz(q) -> dict:
         return {"id": q.id, "kind": "scenario", "title": q.title, "audiences": list(q.audiences),
                 "sources": [_source(s) for s in q.sources], "setting": q.setting, "person": q.person,
                 "start": q.start, "minutes": q.minutes, "nodes": nodes, "max_score": q.max_score,
-                "state": [{"name": v.name, "label": v.label, "min": v.low, "max": v.high, "start": v.start}
+                "state": [{"name": v.name, "label": v.label, "min": v.low, "max": v.high, "start": v.start, "shown": v.shown}
                           for v in q.state],
                 "version": q.version}
     return {"id": q.id, "kind": "quiz", "title": q.title, "sources": [_source(s) for s in q.sources],
@@ -142,7 +142,7 @@ def _quiz_back(q: dict):
                               sources=tuple(_src_back(s) for s in q["sources"]), setting=q["setting"],
                               person=q["person"], start=q["start"], nodes=nodes, minutes=q["minutes"],
                               version=q["version"], state=tuple(
-                                  model.StateVar(v["name"], v["label"], v["min"], v["max"], v["start"])
+                                  model.StateVar(v["name"], v["label"], v["min"], v["max"], v["start"], v.get("shown", True))
                                   for v in q["state"]))
     return model.Quiz(id=q["id"], title=q["title"], sources=tuple(_src_back(s) for s in q["sources"]),
                       questions=tuple(model.Question(

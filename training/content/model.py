@@ -140,6 +140,7 @@ class StateVar:
     low: int
     high: int
     start: int
+    shown: bool = True             # False: the story remembers it, the trainee sees no meter
 
 
 @dataclass(frozen=True)

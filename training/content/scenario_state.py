@@ -74,7 +74,7 @@ def state_of(raw) -> tuple[model.StateVar, ...]:
     if not isinstance(state, dict):
         return ()
     return tuple(model.StateVar(name, spec["label"] if isinstance(spec.get("label"), str) else name,
-                                spec["min"], spec["max"], spec["start"])
+                                spec["min"], spec["max"], spec["start"], spec.get("shown") is not False)
                  for name, spec in state.items() if _valid_var(name, spec))
 
 

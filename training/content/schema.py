@@ -297,7 +297,8 @@ ENDING_NODE = Obj(
     {"id": Id(), "ending": Bool(), "title": Variants(Text(), "text"), "summary": Variants(Text(), "text"),
      "connected_to": ListOf(Text())},
 )
-STATE_VAR = Obj({"label": Text(), "min": Int(-10, 10), "max": Int(-10, 10), "start": Int(-10, 10)})
+STATE_VAR = Obj({"label": Text(), "min": Int(-10, 10), "max": Int(-10, 10), "start": Int(-10, 10)},
+                {"shown": Bool()})  # shown: false keeps a bookkeeping value off the trainee's screen
 SCENARIO = Obj(
     {"id": Id(), "kind": OneOf("scenario"), "title": Text(), "audiences": ListOf(AUDIENCE, min=1, unique=True),
      "sources": ListOf(SOURCE, min=1), "setting": Text(), "person": Text(), "start": Id(),

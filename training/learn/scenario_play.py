@@ -187,14 +187,15 @@ class Meter:
 
 
 def meters(scenario: Scenario, values) -> list[Meter]:
-    return [Meter(v.label, values.get(v.name, v.start), v.low, v.high) for v in scenario.state]
+    """The values the trainee watches (``shown: false`` ones stay the story's own memory)."""
+    return [Meter(v.label, values.get(v.name, v.start), v.low, v.high) for v in scenario.state if v.shown]
 
 
 def changes(scenario: Scenario, before, after, choice: ScenarioChoice) -> list[Change]:
     """The values this choice meant to change (shown even when already at the end of the range)."""
     meant = {name for name, _ in choice.effects}
     return [Change(v.label, before.get(v.name, v.start), after.get(v.name, v.start), v.low, v.high)
-            for v in scenario.state if v.name in meant]
+            for v in scenario.state if v.name in meant and v.shown]
 
 
 def last_changes(scenario: Scenario, state: RunState) -> list[Change]:
