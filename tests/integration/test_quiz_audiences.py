@@ -57,3 +57,18 @@ def test_a_teacher_meets_the_teachers_questions(client, login_as, pool_root):
     _content, asked = _asked_over_attempts(client, login_as, pool_root, "teachers", "teachers", 2)
     # Two attempts of four from eight, unseen questions first: all eight are met.
     assert set().union(*map(set, asked)) >= set(TEACHERS_ONLY)
+
+
+def test_every_attempt_asks_one_question_of_the_trainee_s_own_setting(pool_root):
+    """A core quiz's own questions for an audience come first, so no attempt of a teacher is
+    made of the shared questions alone (with two of eight tagged, a plain draw of four would
+    skip them in about a fifth of attempts)."""
+    import random
+
+    from training.learn.quiz_layout import draw_questions
+
+    quiz = load_checked(pool_root).quiz("pool-check").for_audience("teachers")
+    for seed in range(200):
+        drawn = [q.id for q in draw_questions(quiz, random.Random(seed))]
+        assert len(drawn) == 4 and set(drawn) & set(TEACHERS_ONLY), (seed, drawn)
+        assert {quiz.question(q).objective for q in drawn} == {"roles", "together"}

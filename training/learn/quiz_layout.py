@@ -128,7 +128,8 @@ def draw_questions(quiz: Quiz, rng: random.Random, seen: Counter | None = None) 
     """The questions one attempt asks, in the content's order.
 
     Without ``draw``, every question. With it, ``draw`` questions covering every objective: one
-    per objective first, then the rest; at each pick the questions this trainee has met least
+    meant for the course's audience first (when the quiz has such questions), one per objective
+    not yet covered, then the rest; at each pick the questions this trainee has met least
     often (``seen``: question id -> attempts it was asked in) come first, ties broken at random.
     """
     if quiz.asks >= len(quiz.questions):
@@ -136,7 +137,14 @@ def draw_questions(quiz: Quiz, rng: random.Random, seen: Counter | None = None) 
     seen = seen or Counter()
     rank = {q.id: (seen.get(q.id, 0), rng.random()) for q in quiz.questions}
     chosen: list[str] = []
+    # A question meant for this course's audience only (a core quiz filtered by for_audience)
+    # comes first, so every attempt asks at least one about the trainee's own setting.
+    own = [q.id for q in quiz.questions if q.audiences]
+    if own:
+        chosen.append(min(own, key=rank.__getitem__))
     for objective in quiz.objectives:
+        if any(quiz.question(c).objective == objective.id for c in chosen):
+            continue
         candidates = [q.id for q in quiz.questions if q.objective == objective.id and q.id not in chosen]
         if candidates and len(chosen) < quiz.asks:
             chosen.append(min(candidates, key=rank.__getitem__))
