@@ -17,6 +17,7 @@ with a spread of some 12 points): their scenario bar is held on the expectation 
 """
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,12 +119,17 @@ def test_test_wise_bots(app, create_user_factory, table, course):
     assert longest.scenario_mean <= MAX_SCENARIO_PERCENT, longest
 
 
+#: The expectations need no database: measured once, in the SQLite run, not again on PostgreSQL.
+database_free = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")),
+                                   reason="database-free; measured in the SQLite run")
+
 #: Bots whose figure is an expectation: by the order shown, by chance, by each length rank (a
 #: trainee who learned "never the longest" picks the second longest or the shortest), and by
 #: caring words (ties go to the first shown).
 EXPECTED_BOTS = (First(), Seeded(13), LengthRank(2), LengthRank(3), LengthRank(-1), LengthRank(-2), Warm())
 
 
+@database_free
 @pytest.mark.parametrize("course", CONTENT.courses, ids=lambda c: c.id)
 def test_guessing_bots_expected_scores(course):
     """Over 200 runs of each scenario and 200 first attempts of each module quiz (drawn as the
@@ -138,6 +144,7 @@ def test_guessing_bots_expected_scores(course):
         assert sum(passes) / len(passes) <= 100 * MAX_QUIZ_PASS_SHARE, (course.id, bot.name, passes)
 
 
+@database_free
 @pytest.mark.parametrize("course", CONTENT.courses, ids=lambda c: c.id)
 def test_echo_bot_expected_scores(course):
     """The trainee who picks the wording that sounds most like the lessons: at a quiz, the one
