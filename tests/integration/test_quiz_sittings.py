@@ -77,7 +77,8 @@ def test_the_stored_order_is_the_result_pages_order_with_choice_and_answer_told_
         assert attempt.layout == layout and attempt.submission_token == token
         assert all(isinstance(v, (str, list, dict)) for v in attempt.answers.values())
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    single = next(q for q in QUIZ.questions if q.kind == "single")
+    # A single-choice question among those drawn (every draw asks one: the audience's own are single).
+    single = next(q for q in (QUIZ.question(e["id"]) for e in layout["questions"]) if q.kind == "single")
     shown = next(q["choices"] for q in layout["questions"] if q["id"] == single.id)
     texts = {c.id: c.text for c in single.choices}
     start = html.index(single.prompt)
@@ -90,13 +91,25 @@ def test_the_stored_order_is_the_result_pages_order_with_choice_and_answer_told_
 
 
 def test_a_new_attempt_shows_every_question_in_a_new_order(app, client, login_as):
+    """A retry draws again from the pool: mostly questions not met yet, and every question
+    asked in both attempts in a new order."""
     user_id, learner = _started(client, login_as)
     learner.take_quiz(FIRST.id, correct=False)
     client.get(PAGE)
     first, second = (layout for _token, layout in _sittings(app, user_id))
     before, after = _orders(first), _orders(second)
-    assert before.keys() == after.keys()
-    assert all(before[q] != after[q] for q in before)
+    pool = QUIZ.for_audience(COURSE.audience)
+    held = {q.id for q in pool.questions}
+    assert len(before) == len(after) == pool.asks and set(before) | set(after) <= held
+    both = before.keys() & after.keys()
+    # Two draws outnumbering the audience's pool share questions: the order check is never empty.
+    assert len(both) >= 2 * pool.asks - len(held) > 0
+    assert all(before[q] != after[q] for q in both)
+    # The pool rules: the retry prefers questions not yet met (most it asks are new), still
+    # covers every objective and asks one of the audience's own questions.
+    assert len(after.keys() - before.keys()) > pool.asks / 2
+    assert {QUIZ.question(q).objective for q in after} == {o.id for o in QUIZ.objectives}
+    assert any(QUIZ.question(q).audiences for q in after)
 
 
 def test_an_open_sitting_is_no_attempt(app, client, login_as):
