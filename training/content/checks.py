@@ -9,6 +9,7 @@ from training.content.issues import IssueList
 from training.content.quiz_pools import check_pools
 from training.content.safety import lint
 from training.content.scenario_state import check_scenario_state
+from training.content.survey_checks import check_survey
 from training.content.schema import Ctx
 from training.content.yamlsource import LineDict, LineList
 
@@ -275,10 +276,4 @@ def check_content(*, issues: IssueList, modules, module_raw, quizzes, quiz_raw, 
             seen.add(entry.id)
 
     if survey_raw is not None:
-        sctx = Ctx(survey_file, issues)
-        seen = set()
-        for group in ("efficacy", "knowledge"):
-            for index, item in enumerate(getattr(survey, group)):
-                if item.id in seen:
-                    sctx.error(survey_raw[group].line_of(index), f"{group}[{index}].id", f"id が重複しています: {item.id}")
-                seen.add(item.id)
+        check_survey(issues, survey, survey_file, survey_raw, courses)  # ids, audiences, items per audience

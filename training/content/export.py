@@ -91,9 +91,9 @@ def to_json(content: model.Content) -> dict:
         } for c in content.contacts.contacts]},
         "survey": {
             "scale": list(content.survey.scale),
-            "efficacy": [{"id": i.id, "text": i.text} for i in content.survey.efficacy],
-            "knowledge": [{"id": i.id, "text": i.text, "answer": i.answer, "explanation": i.explanation}
-                          for i in content.survey.knowledge],
+            "efficacy": [{"id": i.id, "text": i.text, "audiences": list(i.audiences)} for i in content.survey.efficacy],
+            "knowledge": [{"id": i.id, "text": i.text, "answer": i.answer, "explanation": i.explanation,
+                           "audiences": list(i.audiences)} for i in content.survey.knowledge],
             "distress": {"id": content.survey.distress_id, "text": content.survey.distress_text,
                          "options": [{"id": o.id, "text": o.text, "show_help": o.show_help}
                                      for o in content.survey.distress_options]},
@@ -185,9 +185,11 @@ def from_json(data: dict) -> model.Content:
             for c in data["contacts"]["contacts"])),
         survey=model.Survey(
             scale=tuple(survey["scale"]),
-            efficacy=tuple(model.SurveyItem(id=i["id"], text=i["text"]) for i in survey["efficacy"]),
+            efficacy=tuple(model.SurveyItem(id=i["id"], text=i["text"], audiences=tuple(i.get("audiences", ())))
+                           for i in survey["efficacy"]),
             knowledge=tuple(model.SurveyItem(id=i["id"], text=i["text"], answer=i["answer"],
-                                             explanation=i["explanation"]) for i in survey["knowledge"]),
+                                             explanation=i["explanation"], audiences=tuple(i.get("audiences", ())))
+                            for i in survey["knowledge"]),
             distress_id=survey["distress"]["id"], distress_text=survey["distress"]["text"],
             distress_options=tuple(model.DistressOption(**o) for o in survey["distress"]["options"]),
             license_note=survey["license_note"],

@@ -269,9 +269,11 @@ def _load_survey(reader: _Reader, path: Path) -> model.Survey | None:
     distress = raw["distress"]
     return model.Survey(
         scale=tuple(raw["scale"]),
-        efficacy=tuple(model.SurveyItem(id=i["id"], text=i["text"]) for i in raw["efficacy"]),
+        efficacy=tuple(model.SurveyItem(id=i["id"], text=i["text"], audiences=tuple(i.get("audiences") or ()))
+                       for i in raw["efficacy"]),
         knowledge=tuple(model.SurveyItem(id=i["id"], text=i["text"], answer=i["answer"],
-                                         explanation=i.get("explanation") or "") for i in raw["knowledge"]),
+                                         explanation=i.get("explanation") or "",
+                                         audiences=tuple(i.get("audiences") or ())) for i in raw["knowledge"]),
         distress_id=distress["id"], distress_text=distress["text"],
         distress_options=tuple(model.DistressOption(id=o["id"], text=o["text"], show_help=o["show_help"])
                                for o in distress["options"]),

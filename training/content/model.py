@@ -321,6 +321,10 @@ class SurveyItem:
     text: str
     answer: bool | None = None     # knowledge items: the correct answer
     explanation: str = ""
+    audiences: tuple[str, ...] = ()  # empty: asked to every audience
+
+    def asked_to(self, audience: str) -> bool:
+        return not self.audiences or audience in self.audiences
 
 
 @dataclass(frozen=True)
@@ -339,6 +343,11 @@ class Survey:
     distress_text: str
     distress_options: tuple[DistressOption, ...]
     license_note: str = ""
+
+    def for_audience(self, audience: str) -> Survey:
+        """The survey one course's audience answers: its own efficacy and knowledge items."""
+        return replace(self, efficacy=tuple(i for i in self.efficacy if i.asked_to(audience)),
+                       knowledge=tuple(i for i in self.knowledge if i.asked_to(audience)))
 
 
 @dataclass(frozen=True)

@@ -340,9 +340,11 @@ DIRECTORY_FILE = Obj({"entries": ListOf(DIRECTORY_ENTRY, min=1)})
 SURVEY_FILE = Obj(
     {
         "scale": ListOf(Text(), min=5, max=5),
-        "efficacy": ListOf(Obj({"id": Id(), "text": Text()}), min=5, max=8),
-        "knowledge": ListOf(Obj({"id": Id(), "text": Text(), "answer": Bool()}, {"explanation": Text()}),
-                            min=6, max=10),
+        # How many items each course's audience answers is checked in survey_checks.
+        "efficacy": ListOf(Obj({"id": Id(), "text": Text()},
+                               {"audiences": ListOf(AUDIENCE, min=1, unique=True)}), min=1),
+        "knowledge": ListOf(Obj({"id": Id(), "text": Text(), "answer": Bool()},
+                                {"explanation": Text(), "audiences": ListOf(AUDIENCE, min=1, unique=True)}), min=1),
         "distress": Obj({"id": Id(), "text": Text(),
                          "options": ListOf(Obj({"id": Id(), "text": Text(), "show_help": Bool()}), min=2)}),
     },
