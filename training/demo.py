@@ -86,10 +86,12 @@ def _correct_answers(quiz, layout: Layout) -> dict:
     return answers
 
 
-def _survey(content, post: bool) -> dict:
-    answers = {"efficacy": {i.id: 4 if post else 2 for i in content.survey.efficacy},
+def _survey(content, course, post: bool) -> dict:
+    """Answers to the items of the course's audience, as the survey page stores them."""
+    survey = content.survey.for_audience(course.audience)
+    answers = {"efficacy": {i.id: 4 if post else 2 for i in survey.efficacy},
                "knowledge": {i.id: ("true" if i.answer else "false") if post else "unknown"
-                             for i in content.survey.knowledge}}
+                             for i in survey.knowledge}}
     if post:
         answers["distress"] = content.survey.distress_options[0].id
     return answers
@@ -101,7 +103,7 @@ def simulate_learning(user, course, content, *, modules: int = 99, scenarios: bo
                                                          SurveyResponse.course_id == course.id)):
         return  # already has demo progress
     db.session.add(SurveyResponse(user_id=user.id, course_id=course.id, phase="pre",
-                                  answers=_survey(content, False), content_version=content.version))
+                                  answers=_survey(content, course, False), content_version=content.version))
     for module_id in course.modules[:modules]:
         module = content.module(module_id)
         for section in module.sections_for(course.audience):
@@ -131,7 +133,7 @@ def simulate_learning(user, course, content, *, modules: int = 99, scenarios: bo
                                        content_version=scenario.version))
     if post:
         db.session.add(SurveyResponse(user_id=user.id, course_id=course.id, phase="post",
-                                      answers=_survey(content, True), content_version=content.version))
+                                      answers=_survey(content, course, True), content_version=content.version))
     db.session.flush()
     record_completions(user.id, course, content)
 

@@ -200,9 +200,10 @@ def _survey_thanks_with_help(page, base, ids):
     """The post-survey answered with the distress option that shows help: the help offer page."""
     content = base.app.extensions["content"]
     page.goto(f"{base}/learn/{ids['course']}/survey/post")
-    for item in content.survey.efficacy:
+    survey = content.survey.for_audience(content.course(ids["course"]).audience)
+    for item in survey.efficacy:
         page.locator(f'input[name="eff-{item.id}"][value="3"]').check()
-    for item in content.survey.knowledge:
+    for item in survey.knowledge:
         page.locator(f'input[name="kn-{item.id}"][value="unknown"]').check()
     with_help = next(o for o in content.survey.distress_options if o.show_help)
     page.locator(f'input[name="distress"][value="{with_help.id}"]').check()

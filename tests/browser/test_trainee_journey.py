@@ -37,10 +37,11 @@ def answer_quiz(page, quiz):
                 fieldset.get_by_label(item.text, exact=True).select_option(label=options[q.answer_map[item.id]])
 
 
-def fill_survey(page, content, post=False):
-    for item in content.survey.efficacy:
+def fill_survey(page, content, audience, post=False):
+    survey = content.survey.for_audience(audience)  # the page asks the course's audience its own items
+    for item in survey.efficacy:
         page.locator(f'input[name="eff-{item.id}"][value="4"]').check()
-    for item in content.survey.knowledge:
+    for item in survey.knowledge:
         page.locator(f'input[name="kn-{item.id}"][value="{"true" if item.answer else "false"}"]').check()
     if post:
         page.locator(f'input[name="distress"][value="{content.survey.distress_options[0].id}"]').check()
@@ -81,7 +82,7 @@ def take_course(page, base, content, course_id, shot, prefix):
     page.get_by_role("link", name="学習をはじめる").first.click()
     expect(page.get_by_role("heading", name="受講にあたってのお願い")).to_be_visible()
     shot(page, f"{prefix}-content-note")
-    fill_survey(page, content)
+    fill_survey(page, content, course.audience)
     page.get_by_role("button", name="回答して学習をはじめる").click()
     for number, module_id in enumerate(course.modules, start=1):
         module = content.module(module_id)
@@ -109,7 +110,7 @@ def take_course(page, base, content, course_id, shot, prefix):
     for scenario_id in course.scenarios:
         play_scenario(page, content.quiz(scenario_id), shot, prefix)
     expect(page.get_by_role("heading", name="事後アンケート")).to_be_visible()
-    fill_survey(page, content, post=True)
+    fill_survey(page, content, course.audience, post=True)
     page.get_by_role("button", name="回答して修了する").click()
     expect(page.get_by_text(f"{course.title}を修了しました")).to_be_visible()
     shot(page, f"{prefix}-completed")

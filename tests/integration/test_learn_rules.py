@@ -40,14 +40,15 @@ def test_content_opens_with_note_and_pre_survey(client, login_as):
 
 def test_survey_sent_with_gaps_lists_them_with_links_and_stores_nothing(app, client, login_as):
     user_id, _ = login_as("trainee")
+    survey = CONTENT.survey.for_audience(COURSE.audience)
     page = f"/learn/{COURSE.id}/survey/pre"
     html = client.get(page).get_data(as_text=True)
-    first = CONTENT.survey.efficacy[0]
+    first = survey.efficacy[0]
     response = client.post(page, data={"csrf_token": csrf(html), f"eff-{first.id}": "3"})
     body = response.get_data(as_text=True)
-    missing = len(CONTENT.survey.efficacy) - 1 + len(CONTENT.survey.knowledge)
+    missing = len(survey.efficacy) - 1 + len(survey.knowledge)
     assert response.status_code == 200 and f"未回答の質問があります（{missing}問）" in body
-    second = CONTENT.survey.efficacy[1]
+    second = survey.efficacy[1]
     assert f'<a href="#eff-{second.id}">「{second.text}」：' in body and f'id="eff-{second.id}"' in body
     assert f'href="#eff-{first.id}"' not in body and f"ほか{missing - 5}問" in body
     assert _count(app, SurveyResponse, user_id=user_id) == 0

@@ -147,9 +147,12 @@ def quiz_form(quiz: Quiz, html: str, *, correct: bool = True) -> dict:
     return data
 
 
-def survey_form(content: Content, *, post: bool, distress: str | None = None) -> dict:
-    data = {f"eff-{i.id}": "4" for i in content.survey.efficacy}
-    data.update({f"kn-{i.id}": "true" if i.answer else "false" for i in content.survey.knowledge})
+def survey_form(content: Content, *, post: bool, distress: str | None = None, audience: str | None = None) -> dict:
+    """Every item answered: the items of ``audience``, or of every audience when None (the page
+    reads only its course's items and ignores the others)."""
+    survey = content.survey.for_audience(audience) if audience else content.survey
+    data = {f"eff-{i.id}": "4" for i in survey.efficacy}
+    data.update({f"kn-{i.id}": "true" if i.answer else "false" for i in survey.knowledge})
     if post:
         data["distress"] = distress or content.survey.distress_options[0].id
     return data
@@ -167,7 +170,7 @@ class Learner:
         return self.client.post(path, data={**(data or {}), "csrf_token": csrf(html)})
 
     def pre_survey(self):
-        return self.post(f"{self.base}/survey/pre", survey_form(self.content, post=False))
+        return self.post(f"{self.base}/survey/pre", survey_form(self.content, post=False, audience=self.course.audience))
 
     def read_module(self, module_id: str):
         module = self.content.module(module_id)
@@ -212,4 +215,4 @@ class Learner:
             assert response.status_code == 302
         for scenario_id in self.course.scenarios:
             assert self.play_best(scenario_id).status_code == 302
-        return self.post(f"{self.base}/survey/post", survey_form(self.content, post=True))
+        return self.post(f"{self.base}/survey/post", survey_form(self.content, post=True, audience=self.course.audience))

@@ -93,12 +93,29 @@ def test_help_contacts_carry_source_and_date():
         assert contact.source_url or contact.source_note
 
 
-def test_survey_items():
-    survey = CONTENT.survey
+@pytest.mark.parametrize("course", CONTENT.courses, ids=lambda c: c.id)
+def test_survey_items_of_each_course(course):
+    survey = CONTENT.survey.for_audience(course.audience)
     assert 5 <= len(survey.efficacy) <= 8 and 6 <= len(survey.knowledge) <= 10
     asking = [k for k in survey.knowledge if "たずねる" in k.text or "尋ねる" in k.text]
-    assert asking and asking[0].answer is False
+    assert asking and asking[0].answer is False  # the myth that asking directly is dangerous
+    assert all(k.explanation for k in survey.knowledge)
     assert any(o.show_help for o in survey.distress_options)
+
+
+def test_students_are_asked_their_own_survey_items_not_the_adult_windows():
+    """The high-school course asks about what it teaches (../shared/CURRICULUM.md, Evaluation):
+    a trusted adult, 24時間子供SOSダイヤル, not keeping a secret that puts a life at risk."""
+    students = CONTENT.survey.for_audience("high_school")
+    texts = [i.text for i in students.efficacy + students.knowledge]
+    assert not any("生活サポートセンター" in t or "区の相談窓口" in t or "ゲートキーパー" in t for t in texts)
+    assert any("信頼できる大人" in i.text for i in students.efficacy)
+    assert any("24時間子供SOSダイヤル" in i.text for i in students.efficacy)
+    assert any("秘密" in k.text and k.answer is False for k in students.knowledge)
+    for audience in ("residents", "teachers", "counter_staff", "counselors"):
+        adults = CONTENT.survey.for_audience(audience)
+        assert not {i.id for i in adults.efficacy + adults.knowledge} & {i.id for i in students.efficacy + students.knowledge}
+        assert any("生活サポートセンター" in k.text for k in adults.knowledge)
 
 
 def test_export_round_trips():

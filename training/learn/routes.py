@@ -107,10 +107,11 @@ def survey(course_id, phase):
     if phase == "post" and not progress.learning_done:
         flash("事後アンケートは、すべてのモジュールとシナリオを終えてから回答できます。", "info")
         return redirect(url_for("learn.course", course_id=course.id))
+    questions = content.survey.for_audience(course.audience)  # the course's audience answers its own items
     errors, given = {}, {}
     if request.method == "POST" and not done:
         try:
-            given, errors = surveys.read(content.survey, request.form, with_distress=(phase == "post"))
+            given, errors = surveys.read(questions, request.form, with_distress=(phase == "post"))
         except surveys.TamperedSurvey:
             abort(400)
         if not errors:
@@ -124,8 +125,8 @@ def survey(course_id, phase):
                 return redirect(url_for("learn.resume", course_id=course.id))
             return render_template("learn/survey_thanks.html", course=course, show_help=show_help,
                                    completed=completion is not None or progress.completed_at is not None)
-    return render_template("learn/survey.html", course=course, phase=phase, survey=content.survey,
-                           done=done, errors=errors, gaps=surveys.gaps(content.survey, errors), given=given,
+    return render_template("learn/survey.html", course=course, phase=phase, survey=questions,
+                           done=done, errors=errors, gaps=surveys.gaps(questions, errors), given=given,
                            knowledge_options=surveys.KNOWLEDGE_OPTIONS)
 
 

@@ -1,5 +1,5 @@
 """The fiscal-year dashboard: gatekeepers trained against the yearly target, by audience,
-department and month, and the pre/post survey change."""
+department and month, and the pre/post survey change of each course (paired, per item)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,13 +7,22 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
-from training.content.model import Content
+from training.content.model import Content, Course
 from training.dates import JST, fiscal_year_bounds, fiscal_year_of
 from training.extensions import db
+from training.learn.survey_change import ItemChange, paired_change
 from training.models import AUDIENCES, CourseCompletion, SurveyResponse, User
 
 MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
+
+
+@dataclass(frozen=True)
+class CourseSurveyChange:
+    course: Course
+    people: int                            # people with both surveys, the post one in the year
+    items: list[ItemChange]
 
 
 @dataclass(frozen=True)
@@ -25,7 +34,7 @@ class Dashboard:
     by_audience: list[tuple[str, int]]
     by_department: list[tuple[str, int]]
     by_month: list[tuple[int, int, int]]   # (month, people first trained that month, cumulative)
-    efficacy: list[tuple[str, float | None, float | None]]
+    surveys: list[CourseSurveyChange]     # one per course with paired answers in the year
     years: list[int]
 
     @property
@@ -58,20 +67,29 @@ def build(year: int, target: int, content: Content) -> Dashboard:
     for month in MONTHS:
         cumulative += months.get(month, 0)
         by_month.append((month, months.get(month, 0), cumulative))
-    responses = db.session.execute(
-        select(SurveyResponse.phase, SurveyResponse.answers)
-        .where(SurveyResponse.submitted_at >= start, SurveyResponse.submitted_at < end)).all()
-    efficacy = []
-    for item in content.survey.efficacy:
-        means = []
-        for phase in ("pre", "post"):
-            values = [a["efficacy"][item.id] for p, a in responses if p == phase and item.id in a.get("efficacy", {})]
-            means.append(round(sum(values) / len(values), 2) if values else None)
-        efficacy.append((item.text, *means))
+    surveys = _survey_change(start, end, content)
     years = sorted({year, *_years()}, reverse=True)
     return Dashboard(fiscal_year=year, target=target, trained=len(first), completions=len(rows),
                      by_audience=audiences.most_common(), by_department=departments.most_common(15),
-                     by_month=by_month, efficacy=efficacy, years=years)
+                     by_month=by_month, surveys=surveys, years=years)
+
+
+def _survey_change(start: dt.datetime, end: dt.datetime, content: Content) -> list[CourseSurveyChange]:
+    """Per course, its own items compared on the people who answered both surveys, the post-survey
+    within the year (one query). Courses are never pooled: each audience answers its own items."""
+    pre = aliased(SurveyResponse)
+    rows = db.session.execute(
+        select(SurveyResponse.course_id, pre.answers, SurveyResponse.answers)
+        .join(pre, (pre.user_id == SurveyResponse.user_id) & (pre.course_id == SurveyResponse.course_id)
+              & (pre.phase == "pre"))
+        .where(SurveyResponse.phase == "post", SurveyResponse.submitted_at >= start,
+               SurveyResponse.submitted_at < end)).all()
+    pairs: dict[str, list[tuple[dict, dict]]] = {}
+    for course_id, before, after in rows:
+        pairs.setdefault(course_id, []).append((before or {}, after or {}))
+    return [CourseSurveyChange(course, len(pairs[course.id]),
+                               paired_change(pairs[course.id], content.survey.for_audience(course.audience)))
+            for course in content.courses if course.id in pairs]
 
 
 def _years() -> list[int]:

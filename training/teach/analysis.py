@@ -1,5 +1,5 @@
 """Where people go wrong: per question the share answering correctly, per scenario moment the
-share choosing each option, and the pre/post survey change. Each trainee's first attempt
+share choosing each option, and the pre/post survey change (paired, per item). Each trainee's first attempt
 counts (it shows what they understood before the explanations)."""
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, select
 from training.content.model import Content, Course, Question, Quiz, Scenario
 from training.extensions import db
 from training.learn.grading import is_correct
+from training.learn.survey_change import ItemChange, paired_change
 from training.models import QuizAttempt, SurveyResponse
 
 
@@ -84,41 +85,16 @@ def moment_stats(first: dict, course: Course, content: Content) -> list[MomentSt
     return result
 
 
-@dataclass(frozen=True)
-class SurveyItemStat:
-    text: str
-    pre_mean: float | None
-    post_mean: float | None
-    kind: str              # efficacy (1–5 mean) | knowledge (share correct, %)
-
-    @property
-    def change(self) -> float | None:
-        if self.pre_mean is None or self.post_mean is None:
-            return None
-        return round(self.post_mean - self.pre_mean, 2)
-
-
-def survey_stats(user_ids: list[int], course: Course, content: Content) -> tuple[list[SurveyItemStat], dict]:
-    """Pre/post mean per self-efficacy item, and the share answering each knowledge item correctly."""
+def survey_stats(user_ids: list[int], course: Course, content: Content) -> tuple[list[ItemChange], dict]:
+    """The course's own survey items, each compared on the members who answered it before and
+    after (paired, with n), and how many members answered each phase (one query)."""
     responses = db.session.execute(
-        select(SurveyResponse.phase, SurveyResponse.answers).where(
+        select(SurveyResponse.user_id, SurveyResponse.phase, SurveyResponse.answers).where(
             SurveyResponse.user_id.in_(bindparam("ids", expanding=True)), SurveyResponse.course_id == course.id),
         {"ids": list(user_ids) or [-1]}).all()
-    by_phase = {"pre": [a for p, a in responses if p == "pre"], "post": [a for p, a in responses if p == "post"]}
-
-    def mean(values):
-        return round(sum(values) / len(values), 2) if values else None
-
-    stats = []
-    for item in content.survey.efficacy:
-        stats.append(SurveyItemStat(item.text, *[
-            mean([a["efficacy"][item.id] for a in by_phase[p] if item.id in a.get("efficacy", {})])
-            for p in ("pre", "post")], kind="efficacy"))
-    for item in content.survey.knowledge:
-        expected = "true" if item.answer else "false"
-        shares = []
-        for phase in ("pre", "post"):
-            given = [a["knowledge"][item.id] for a in by_phase[phase] if item.id in a.get("knowledge", {})]
-            shares.append(round(100 * sum(g == expected for g in given) / len(given), 1) if given else None)
-        stats.append(SurveyItemStat(item.text, *shares, kind="knowledge"))
-    return stats, {p: len(v) for p, v in by_phase.items()}
+    by_phase: dict[str, dict[int, dict]] = {"pre": {}, "post": {}}
+    for user_id, phase, answers in responses:
+        by_phase.setdefault(phase, {})[user_id] = answers or {}
+    pairs = [(pre, by_phase["post"][uid]) for uid, pre in by_phase["pre"].items() if uid in by_phase["post"]]
+    stats = paired_change(pairs, content.survey.for_audience(course.audience))
+    return stats, {"pre": len(by_phase["pre"]), "post": len(by_phase["post"]), "paired": len(pairs)}
