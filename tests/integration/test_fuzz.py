@@ -120,7 +120,8 @@ VALID_FORMS = {
     "/admin/certificates/<int:certificate_id>/reissue": lambda real: {"reason": "氏名の変更"},
     # Answered by text on the page the sitting shows (its values are positions); read in the trainee's set-up.
     "/learn/<course_id>/m/<module_id>/quiz": lambda real: quiz_form(QUIZ, real["quiz_page"]) if "quiz_page" in real else {},
-    "/learn/<course_id>/survey/<phase>": lambda real: survey_form(CONTENT, post=False),
+    # The course's own items only: a hostile value in an item the course does not ask is never read.
+    "/learn/<course_id>/survey/<phase>": lambda real: survey_form(CONTENT, post=False, audience=COURSE.audience),
 }
 #: Per-field values: the first must change nothing; the others may be valid text, so only no 5xx.
 PER_FIELD = ("long", "huge", "superscript")
