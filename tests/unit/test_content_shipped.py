@@ -86,11 +86,22 @@ def test_directory_covers_the_related_services_that_are_windows():
     assert set(range(1, 124)) <= numbers and not {124, 125} & numbers
 
 
-def test_help_contacts_carry_source_and_date():
+def test_help_contacts_carry_the_operators_page_and_when_found():
     assert len(CONTENT.contacts.contacts) >= 9
     for contact in CONTENT.contacts.contacts:
-        assert contact.verified_on.year >= 2026
-        assert contact.source_url or contact.source_note
+        assert contact.found_on.year >= 2026
+        # The operator's or the government's own page, never another town's newsletter (issue 15).
+        assert contact.source_url and "mykoho" not in contact.source_url and "akiruno" not in contact.source_url
+        assert "aichiskr" not in contact.source_url
+
+
+def test_youth_lines_lead_for_high_school_and_line_is_a_link():
+    youth = [c.id for c in CONTENT.contacts.contacts if "high_school" in c.audiences]
+    assert youth == ["kodomo-sos", "childline", "hotline-line"]
+    line = next(c for c in CONTENT.contacts.contacts if c.id == "hotline-line")
+    assert line.kind == "line" and not line.number and line.url.startswith("https://")
+    childline = next(c for c in CONTENT.contacts.contacts if c.id == "childline")
+    assert childline.hours.closed == ("12/29-1/3",)
 
 
 def test_survey_items():
