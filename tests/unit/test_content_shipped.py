@@ -159,3 +159,12 @@ def test_every_course_practises_tonight_in_a_scenario(course):
     moments = [(s, n.id) for s in map(CONTENT.quiz, course.scenarios) for n in s.nodes if not n.ending
                for c in n.choices if c.score == 2 and TONIGHT.search(c.text)]
     assert moments, course.id
+
+
+def test_export_gives_contacts_with_kind_audiences_and_hour_rules():
+    contacts = {c["id"]: c for c in to_json(CONTENT)["contacts"]["contacts"]}
+    assert contacts["tokyo-hotline"]["hours"] == {"text": "毎日12時〜翌朝5時30分", "open": ["毎日 12:00-翌05:30"],
+                                                  "closed": []}
+    assert contacts["hotline-line"]["kind"] == "line" and contacts["hotline-line"]["url"].startswith("https://")
+    assert contacts["childline"]["audiences"] == ["high_school"] and contacts["yorisoi"]["audiences"] == ["general"]
+    assert all("verified_on" not in c and c["found_on"] == "2026-11-01" for c in contacts.values())
