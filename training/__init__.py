@@ -9,7 +9,7 @@ from flask import Flask, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from training import errors, security, text_input
+from training import clock, errors, security, text_input
 from training.config import DEFAULT_SECRET, load_settings
 from training.content import load_checked
 from training.database import check_connection, configure_sqlite, engine_options
@@ -19,6 +19,7 @@ from training.audit import AUDIT_LABELS
 from training.auth import sessions
 from training.dates import format_date, format_datetime
 from training.models import AUDIENCES, ROLES
+from training.main.help_lines import lines_for
 from training.navigation import items_for
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -103,9 +104,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         endpoints = app.extensions.get("nav_endpoints")
         if endpoints is None:
             endpoints = app.extensions["nav_endpoints"] = frozenset(app.view_functions)
+        moment = clock.now()
         return {
             "nav_items": items_for(user, endpoints),
             "help_contacts": app.extensions["content"].contacts,
+            # The lines for this person, in order, each open now or not: computed per request in JST.
+            "help_lines": lines_for(app.extensions["content"].contacts, _audience_of(user), moment),
+            "help_checked_at": moment,
+            "help_for_youth": _audience_of(user) == "high_school",
             "organisation_name": app.config["ORGANISATION_NAME"],
             "roles_labels": ROLES,
             "audience_labels": AUDIENCES,
@@ -128,6 +134,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
     return app
+
+
+def _audience_of(user) -> str | None:
+    """The signed-in trainee's audience; None for signed-out visitors (the general lines)."""
+    return getattr(user, "audience", None) if getattr(user, "is_authenticated", False) else None
 
 
 def _init_database(app: Flask) -> None:

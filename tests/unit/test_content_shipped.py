@@ -86,11 +86,22 @@ def test_directory_covers_the_related_services_that_are_windows():
     assert set(range(1, 124)) <= numbers and not {124, 125} & numbers
 
 
-def test_help_contacts_carry_source_and_date():
+def test_help_contacts_carry_the_operators_page_and_when_found():
     assert len(CONTENT.contacts.contacts) >= 9
     for contact in CONTENT.contacts.contacts:
-        assert contact.verified_on.year >= 2026
-        assert contact.source_url or contact.source_note
+        assert contact.found_on.year >= 2026
+        # The operator's or the government's own page, never another town's newsletter (issue 15).
+        assert contact.source_url and "mykoho" not in contact.source_url and "akiruno" not in contact.source_url
+        assert "aichiskr" not in contact.source_url
+
+
+def test_youth_lines_lead_for_high_school_and_line_is_a_link():
+    youth = [c.id for c in CONTENT.contacts.contacts if "high_school" in c.audiences]
+    assert youth == ["kodomo-sos", "childline", "hotline-line"]
+    line = next(c for c in CONTENT.contacts.contacts if c.id == "hotline-line")
+    assert line.kind == "line" and not line.number and line.url.startswith("https://")
+    childline = next(c for c in CONTENT.contacts.contacts if c.id == "childline")
+    assert childline.hours.closed == ("12/29-1/3",)
 
 
 @pytest.mark.parametrize("course", CONTENT.courses, ids=lambda c: c.id)
@@ -165,3 +176,12 @@ def test_every_course_practises_tonight_in_a_scenario(course):
     moments = [(s, n.id) for s in map(CONTENT.quiz, course.scenarios) for n in s.nodes if not n.ending
                for c in n.choices if c.score == 2 and TONIGHT.search(c.text)]
     assert moments, course.id
+
+
+def test_export_gives_contacts_with_kind_audiences_and_hour_rules():
+    contacts = {c["id"]: c for c in to_json(CONTENT)["contacts"]["contacts"]}
+    assert contacts["tokyo-hotline"]["hours"] == {"text": "毎日12時〜翌朝5時30分", "open": ["毎日 12:00-翌05:30"],
+                                                  "closed": []}
+    assert contacts["hotline-line"]["kind"] == "line" and contacts["hotline-line"]["url"].startswith("https://")
+    assert contacts["childline"]["audiences"] == ["high_school"] and contacts["yorisoi"]["audiences"] == ["general"]
+    assert all("verified_on" not in c and c["found_on"] == "2026-11-01" for c in contacts.values())

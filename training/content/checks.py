@@ -21,7 +21,8 @@ MIN_SCENARIOS = 2
 MIN_BEST_PATH_DECISIONS = 4
 SECTIONS_PER_VIEW = (3, 6)
 NON_TEXT_KEYS = {"id", "kind", "next", "start", "lines", "source_url", "quiz", "audiences", "audience",
-                 "concerns", "modules", "scenarios", "answer", "verified_on", "objective", "sections"}
+                 "concerns", "modules", "scenarios", "answer", "found_on", "objective", "sections",
+                 "url", "open", "closed"}
 
 
 def lint_text(text: str, ctx: Ctx, line: int, path: str) -> None:
@@ -277,3 +278,30 @@ def check_content(*, issues: IssueList, modules, module_raw, quizzes, quiz_raw, 
 
     if survey_raw is not None:
         check_survey(issues, survey, survey_file, survey_raw, courses)  # ids, audiences, items per audience
+
+
+def check_contacts(contacts: model.HelpContacts, raw, ctx: Ctx) -> None:
+    """Help-now lines someone can reach: a phone line has its number, LINE and chat their link."""
+    seen = set()
+    for index, contact in enumerate(contacts.contacts):
+        craw, path = raw["contacts"][index], f"contacts[{index}]"
+        line = raw["contacts"].line_of(index)
+        if contact.id in seen:
+            ctx.error(craw.line_of("id"), f"{path}.id", f"id が重複しています: {contact.id}")
+        seen.add(contact.id)
+        if contact.kind == "phone" and not contact.number:
+            ctx.error(craw.line_of("number"), f"{path}.number", "電話の窓口には番号（number）が必要です")
+        if contact.kind in ("line", "web"):
+            if not contact.url.startswith("https://"):
+                ctx.error(craw.line_of("url"), f"{path}.url",
+                          "LINE・チャットの窓口には運営元のページ（https:// で始まる url）が必要です")
+            if contact.number:
+                ctx.error(craw.line_of("number"), f"{path}.number",
+                          "LINE・チャットの窓口は番号ではなくリンク（url）で案内します")
+        hours = craw["hours"]
+        if contact.hours.open and not contact.hours.text.strip():
+            ctx.error(hours.line_of("text"), f"{path}.hours.text", "受付時間の説明（text）を書いてください")
+        if contact.hours.closed and not contact.hours.open:
+            ctx.error(hours.line_of("closed"), f"{path}.hours.closed", "休みの日（closed）は open と一緒に書いてください")
+        if contact.audiences and len(contact.audiences) != len(set(contact.audiences)):
+            ctx.error(line, f"{path}.audiences", "audiences が重複しています")

@@ -9,6 +9,7 @@ import datetime as dt
 
 from training.content import model
 from training.content.conditions import parse_condition
+from training.content.hours import Hours
 from training.content.markdown import render
 
 
@@ -86,8 +87,10 @@ def to_json(content: model.Content) -> dict:
             "lines": list(e.lines) if e.lines else None, "phone": e.phone, "address": e.address, "hours": e.hours,
         } for e in content.directory],
         "contacts": {"emergency": content.contacts.emergency, "contacts": [{
-            "id": c.id, "name": c.name, "number": c.number, "hours": c.hours, "source_url": c.source_url,
-            "source_note": c.source_note, "verified_on": c.verified_on.isoformat(),
+            "id": c.id, "name": c.name, "kind": c.kind, "number": c.number, "url": c.url,
+            "audiences": list(c.audiences),
+            "hours": {"text": c.hours.text, "open": list(c.hours.open), "closed": list(c.hours.closed)},
+            "source_url": c.source_url, "source_note": c.source_note, "found_on": c.found_on.isoformat(),
         } for c in content.contacts.contacts]},
         "survey": {
             "scale": list(content.survey.scale),
@@ -179,9 +182,11 @@ def from_json(data: dict) -> model.Content:
             lines=tuple(e["lines"]) if e["lines"] else None, phone=e["phone"], address=e["address"], hours=e["hours"],
         ) for e in data["directory"]),
         contacts=model.HelpContacts(emergency=data["contacts"]["emergency"], contacts=tuple(
-            model.HelpContact(id=c["id"], name=c["name"], number=c["number"], hours=c["hours"],
+            model.HelpContact(id=c["id"], name=c["name"], kind=c["kind"], number=c["number"], url=c["url"],
+                              audiences=tuple(c["audiences"]),
+                              hours=Hours(c["hours"]["text"], tuple(c["hours"]["open"]), tuple(c["hours"]["closed"])),
                               source_url=c["source_url"], source_note=c["source_note"],
-                              verified_on=dt.date.fromisoformat(c["verified_on"]))
+                              found_on=dt.date.fromisoformat(c["found_on"]))
             for c in data["contacts"]["contacts"])),
         survey=model.Survey(
             scale=tuple(survey["scale"]),

@@ -9,7 +9,8 @@ import hashlib
 from pathlib import Path
 
 from training.content import model
-from training.content.checks import check_content, lint_raw, lint_text
+from training.content.checks import check_contacts, check_content, lint_raw, lint_text
+from training.content.hours import Hours
 from training.content.issues import IssueList
 from training.content.markdown import render, split_module
 from training.content.schema import (
@@ -238,13 +239,19 @@ def _load_contacts(reader: _Reader, path: Path) -> model.HelpContacts | None:
     if raw is None or not CONTACTS_FILE.check(raw, ctx, "", 1):
         return None
     lint_raw(raw, ctx, "")
-    return model.HelpContacts(
+    contacts = model.HelpContacts(
         emergency=raw["emergency"],
         contacts=tuple(model.HelpContact(
-            id=c["id"], name=c["name"], number=str(c.get("number") or ""), hours=c.get("hours") or "",
+            id=c["id"], name=c["name"], kind=c["kind"], number=str(c.get("number") or ""), url=c.get("url") or "",
+            hours=Hours(text=c["hours"].get("text") or "", open=tuple(c["hours"].get("open") or ()),
+                        closed=tuple(c["hours"].get("closed") or ())),
+            audiences=tuple(c.get("audiences") or (model.GENERAL,)),
             source_url=c.get("source_url") or "", source_note=c.get("source_note") or "",
-            verified_on=c["verified_on"]) for c in raw["contacts"]),
+            found_on=c["found_on"]) for c in raw["contacts"]),
     )
+    before = len(reader.issues)
+    check_contacts(contacts, raw, ctx)
+    return contacts if len(reader.issues) == before else None
 
 
 def _load_directory(reader: _Reader, path: Path):

@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from training.content.conditions import Condition
+from training.content.hours import Hours
 
 
 @dataclass(frozen=True)
@@ -289,24 +290,35 @@ class DirectoryEntry:
     hours: str = ""
 
 
+#: What a help-now line is: a phone number, a LINE account or a web chat (links, never numbers).
+CONTACT_KINDS = ("phone", "line", "web")
+#: ``audiences`` of a contact for everybody (adults and signed-out visitors).
+GENERAL = "general"
+
+
 @dataclass(frozen=True)
 class HelpContact:
     id: str
     name: str
     number: str
-    hours: str
+    hours: Hours
     source_url: str
     source_note: str
-    verified_on: dt.date
-
-    def is_stale(self, today: dt.date, max_days: int = 365) -> bool:
-        """True when the last check is older than ``max_days``."""
-        return (today - self.verified_on).days > max_days
+    found_on: dt.date               # when the line was found on source_url; not a verification
+    kind: str = "phone"
+    url: str = ""                   # the operator's page: the link for LINE and chat services
+    audiences: tuple[str, ...] = (GENERAL,)
 
     @property
     def tel_href(self) -> str:
         digits = "".join(ch for ch in self.number if ch.isdigit())
-        return f"tel:{digits}" if digits else ""
+        return f"tel:{digits}" if digits and self.kind == "phone" else ""
+
+    def is_for(self, audience: str | None) -> bool:
+        """A line of this audience's own (None: signed out, who get the general set)."""
+        if audience == "high_school":
+            return audience in self.audiences
+        return GENERAL in self.audiences or (audience is not None and audience in self.audiences)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from training.content.hours import HoursError, parse_closed, parse_rule
 from training.content.issues import IssueList
+from training.content.model import CONTACT_KINDS, GENERAL
 from training.content.yamlsource import LineDict, LineList
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -315,9 +317,28 @@ COURSE = Obj(
 )
 COURSES_FILE = Obj({"courses": ListOf(COURSE, min=1)})
 
+class HoursRule(Spec):
+    """One ``open`` rule (``毎日 16:00-21:00``) or ``closed`` date (``12/29-1/3``): see content/hours.py."""
+
+    def __init__(self, parse):
+        self.parse = parse
+
+    def check(self, value, ctx, path, line):
+        try:
+            self.parse(value)
+        except HoursError as problem:
+            ctx.error(line, path, str(problem))
+            return False
+        return True
+
+
+HOURS = Obj({"text": Text(allow_empty=True)},
+            {"open": ListOf(HoursRule(parse_rule)), "closed": ListOf(HoursRule(parse_closed))})
 CONTACT = Obj(
-    {"id": Id(), "name": Text(), "source_url": Text(allow_empty=True), "verified_on": Date()},
-    {"number": Text(allow_empty=True), "hours": Text(allow_empty=True), "source_note": Text(allow_empty=True)},
+    {"id": Id(), "name": Text(), "kind": OneOf(*CONTACT_KINDS), "hours": HOURS,
+     "source_url": Text(allow_empty=True), "found_on": Date()},
+    {"number": Text(allow_empty=True), "url": Text(allow_empty=True), "source_note": Text(allow_empty=True),
+     "audiences": ListOf(OneOf(GENERAL, *AUDIENCE.values), unique=True)},
 )
 CONTACTS_FILE = Obj({"emergency": Text(), "contacts": ListOf(CONTACT, min=1)})
 
