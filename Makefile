@@ -73,9 +73,10 @@ test-sqlite: install-test
 	@echo "==> tests on SQLite"
 	$(PYTEST) tests/unit tests/integration
 
+# tests/unit is database-free (plain functions, bare Flask apps), so it runs once, on SQLite.
 test-postgres: install-test
 	@echo "==> tests on PostgreSQL"
-	scripts/with-postgres.sh $(PYTEST) tests/unit tests/integration
+	scripts/with-postgres.sh $(PYTEST) tests/integration
 
 # axe-core (accessibility rules, from the npm registry) for tests/browser/test_accessibility.py.
 axe: install-test
