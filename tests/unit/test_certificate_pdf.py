@@ -6,7 +6,8 @@ from dataclasses import replace
 import pytest
 from fontTools.ttLib import TTCollection
 
-from training.certificates.render import BlockedURL, CertificateData, render_pdf, safe_url_fetcher
+from training.certificates.pdf import BlockedURL, safe_url_fetcher
+from training.certificates.render import CertificateData, render_pdf
 
 DATA = CertificateData(
     serial="GK2026-00001", verification_code="ABCD-EFGH-JKMN-PQRS-TVWX", recipient_name="𠮷田 髙﨑",
