@@ -1,11 +1,12 @@
-"""A trainee takes a whole course in Chromium, scenarios included, on a desktop and on a phone."""
+"""A trainee takes a whole course in Chromium, scenarios included, on a phone.
+
+The desktop run of the counter-staff course is test_journeys.py's class journey (joins with a
+code, takes the course, downloads the certificate); it is not run twice.
+"""
 import pytest
 from playwright.sync_api import expect
 
-import subprocess
-from pathlib import Path
-
-from tests.browser.conftest import ARTIFACTS, sign_in
+from tests.browser.conftest import sign_in
 from training.auth.accounts import NewUser, create_user
 from training.content.model import Scenario
 from training.extensions import db
@@ -116,31 +117,6 @@ def take_course(page, base, content, course_id, shot, prefix):
     shot(page, f"{prefix}-completed")
     page.get_by_role("link", name="学習の記録を見る").click()
     shot(page, f"{prefix}-progress")
-
-
-def _new_trainee(app, login_id, audience, name):
-    with app.app_context():
-        create_user(NewUser(login_id=login_id, display_name=name, password="journey-pass-123",
-                            roles=("trainee",), audience=audience))
-        db.session.commit()
-
-
-def test_counter_staff_completes_the_course_on_a_desktop(page, live_server, screenshot):
-    content = live_server.app.extensions["content"]
-    _new_trainee(live_server.app, "desktop-counter", "counter_staff", "𠮷田 髙﨑")
-    sign_in(page, live_server, "desktop-counter", "journey-pass-123")
-    take_course(page, live_server, content, "counter-staff", screenshot, "desktop")
-    # The certificate, as the trainee downloads it.
-    with page.expect_download() as download:
-        page.get_by_role("link", name="修了証をダウンロード（PDF）").click()
-    pdf = Path(download.value.path()).read_bytes()
-    assert pdf.startswith(b"%PDF")
-    out = ARTIFACTS / "desktop-certificate.pdf"
-    out.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", "60", "-singlefile", str(out), str(ARTIFACTS / "desktop-certificate")],
-                   check=True)
-    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
-    assert "𠮷田" in text.replace(" ", "")
 
 
 def test_anyone_verifies_the_demo_certificate(page, live_server, screenshot):
