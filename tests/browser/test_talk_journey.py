@@ -25,7 +25,7 @@ def school(live_server):
     """A teacher's high-school class with two students at the post-survey; the second one has
     already asked to talk (for the teacher's journey, independent of the student's)."""
     with live_server.app.app_context():
-        teacher = create_user(NewUser(login_id="talk-teacher", display_name="高校 先生", password=PASSWORD,
+        teacher = create_user(NewUser(login_id="talk-teacher", display_name="鈴木 一郎", password=PASSWORD,
                                       roles=("instructor",), audience=None))
         students = [create_user(NewUser(login_id=f"talk-student-{n}", display_name=f"生徒 {n}", password=PASSWORD,
                                         roles=("trainee",), audience="high_school")) for n in (1, 2)]
@@ -69,7 +69,7 @@ def test_a_student_on_a_phone_asks_to_talk_after_the_distress_check(browser, liv
         expect(page.get_by_text(survey.distress_help)).to_be_visible()
 
         page.get_by_role("link", name="担当者から声をかけてほしい").click()
-        expect(page.get_by_text("この講座を実施している学校の先生（高校 先生 先生）").first).to_be_visible()
+        expect(page.get_by_text("この講座を実施している学校の先生（鈴木 一郎 先生）").first).to_be_visible()
         expect(page.get_by_role("heading", name="これは緊急の連絡先ではありません")).to_be_visible()
         _axe(page, "consent-390")
         screenshot(page, "talk-consent-phone")

@@ -174,6 +174,8 @@ def notify(request_id: int, url: str) -> str | None:
             sent += 1
         except (OSError, smtplib.SMTPException, ValueError):
             current_app.logger.warning("talk request %s: the mail to one owner could not be sent", request_id)
+        except Exception:  # noqa: BLE001 - the request is stored; the home page still shows it
+            current_app.logger.exception("talk request %s: the mail to one owner failed", request_id)
     request.notify_status = "sent" if sent else "failed"
     db.session.commit()
     return request.notify_status
