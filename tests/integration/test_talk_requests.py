@@ -91,6 +91,7 @@ def test_a_student_asks_from_the_distress_check_once_and_the_teacher_is_mailed_o
 
         received = _ask(student, "high-school", school["cohort"]).get_data(as_text=True)
         assert "受け付けました" in received and "声をかけてほしいと依頼する" not in received
+        assert "依頼：受け付けました" in student.get("/").get_data(as_text=True)
         again = _ask(student, "high-school", school["cohort"]).get_data(as_text=True)  # a second click
         assert "すでに依頼を受け付けています" in again
         tampered = _ask(student, "high-school", school["other_cohort"]).get_data(as_text=True)
@@ -156,6 +157,7 @@ def test_only_the_class_s_staff_see_and_close_a_request(app, school, create_user
     follow_ups = _audits(app, "talk.follow_up")
     assert [(e.target_id, e.detail) for e in follow_ups] == [(str(closed.id), {"cohort_id": school["cohort"]})]
     assert "担当者が対応しました" in student.get("/talk/high-school/checkin").get_data(as_text=True)
+    assert "依頼：担当者が対応しました" in student.get("/").get_data(as_text=True)
 
 
 def test_a_trainee_without_a_class_is_told_so_and_nothing_is_stored(app, login_as, client, school):

@@ -192,6 +192,17 @@ class OpenRequest:
     origin: str
 
 
+def latest_by_course(user_id: int, *, closed_within: dt.timedelta = dt.timedelta(days=30)) -> dict[str, TalkRequest]:
+    """The trainee's own latest request per course: open, or closed within ``closed_within``
+    (their home page says 「受け付けました」 or 「担当者が対応しました」). One query."""
+    since = utcnow() - closed_within
+    rows = db.session.scalars(
+        select(TalkRequest).where(TalkRequest.user_id == user_id,
+                                  or_(TalkRequest.open_slot.is_(True), TalkRequest.closed_at >= since))
+        .order_by(TalkRequest.created_at, TalkRequest.id)).all()
+    return {r.course_id: r for r in rows}
+
+
 def open_for_owner(user_id: int) -> list[OpenRequest]:
     """The open requests of every class ``user_id`` owns, oldest first (one query)."""
     rows = db.session.execute(

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from training.auth.access import roles_required
+from training.content import current_content
 from training.dates import today_jst
 from training.extensions import db
 from training.integers import parse_int
@@ -24,8 +25,6 @@ bp = Blueprint("talk", __name__, url_prefix="/talk")
 @bp.app_template_global()
 def talk_offer_state(course_id: str):
     """The offer block's state for the signed-in trainee (templates/talk/_offer.html), or None."""
-    from training.content import current_content
-
     course = current_content().course(course_id)
     if course is None or not current_user.is_authenticated or not current_user.has_role("trainee"):
         return None
