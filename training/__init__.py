@@ -83,6 +83,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from training.main.routes import bp as main_bp
     from training.records.api import bp as api_bp
     from training.records.routes import bp as records_bp
+    from training.talk.routes import bp as talk_bp
     from training.teach import manage_routes  # noqa: F401 - adds the class management views to teach_bp
     from training.teach.join_routes import bp as join_bp
     from training.teach.routes import bp as teach_bp
@@ -90,7 +91,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Every <int:…> id is ASCII digits within the database INTEGER range, else 404 (issue 12);
     # set before the blueprints, whose rules pick their converters when they are added.
     app.url_map.converters["int"] = IdConverter
-    for blueprint in (auth_bp, main_bp, learn_bp, teach_bp, join_bp, certificates_bp, records_bp, api_bp, admin_bp):
+    for blueprint in (auth_bp, main_bp, learn_bp, teach_bp, join_bp, certificates_bp, records_bp, api_bp, admin_bp,
+                      talk_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

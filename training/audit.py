@@ -35,6 +35,8 @@ AUDIT_LABELS = {
     "class.create": "クラスの作成",
     "class.reminders": "リマインドの送信",
     "class.progress_export": "進み具合の出力",
+    "talk.request": "声をかけてほしいという依頼",
+    "talk.follow_up": "声かけの依頼への対応の記録",
 }
 
 

@@ -85,6 +85,11 @@ MATRIX = {
     ("GET", "/admin/audit"): {"admin"},
     ("GET", "/admin/contacts"): {"admin"},
     ("GET", "/admin/audit.csv"): {"admin"},
+    ("GET", "/talk/<course_id>/<origin>"): {"trainee"},
+    ("POST", "/talk/<course_id>/<origin>"): {"trainee"},
+    # Then per record: only the owners of the request's class (others, admins too, get 404).
+    ("GET", "/talk/requests/<int:request_id>"): {"instructor", "admin"},
+    ("POST", "/talk/requests/<int:request_id>"): {"instructor", "admin"},
 }
 
 
@@ -120,6 +125,8 @@ SAMPLE = {
     "<int:upload_id>": "999999",
     "<int:assignment_id>": "999999",
     "<int:token_id>": "999999",
+    "<int:request_id>": "999999",
+    "<origin>": "distress",
     "<code>": "ABCD-EFGH-JKMN-PQRS-TVWX",
 }
 

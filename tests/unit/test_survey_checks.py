@@ -74,6 +74,10 @@ CASES = {
     "a typo in a key": (
         lambda t: _nth_replaced(t, HS, "    audience: [high_school]", 1),
         lambda t: [f"{FILE}:{_line(t, 'audience: [high_school]')}: efficacy[8].audience: 知らない項目です（綴りを確認してください）"]),
+    "two distress wordings for one audience": (
+        lambda t: t.replace("  variants:\n", "  variants:\n    - audiences: [high_school]\n      text: 別の文言です。\n"),
+        lambda t: [f"{FILE}:{_line(t, '- audiences: [high_school]', 2)}: distress.variants[1].audiences: "
+                   "high_school の文言がほかの variants にもあります（1つにしてください）"]),
 }
 
 
@@ -98,7 +102,8 @@ def test_an_item_for_an_audience_without_a_course_is_named():
     assert found[0] == (f"{FILE}:{first}: efficacy[8].audiences: この受講区分のコースがありません: high_school"
                         "（counselors / counter_staff / residents / teachers のどれか）")
     assert len(found) == len(content.survey.for_audience("high_school").efficacy) + len(
-        content.survey.for_audience("high_school").knowledge)
+        content.survey.for_audience("high_school").knowledge) + 1  # and the distress wording for students
+    assert found[-1].startswith(f"{FILE}:{_line(SURVEY, '- audiences: [high_school]')}: distress.variants[0].audiences: ")
 
 
 def test_shipped_survey_passes():
@@ -106,3 +111,12 @@ def test_shipped_survey_passes():
     for course in content.courses:
         survey = content.survey.for_audience(course.audience)
         assert 5 <= len(survey.efficacy) <= 8 and 6 <= len(survey.knowledge) <= 10
+
+
+def test_students_get_their_own_distress_wording_and_the_same_options():
+    content = load_checked(ROOT)
+    students, clerks = content.survey.for_audience("high_school"), content.survey.for_audience("counter_staff")
+    assert students.distress_text != clerks.distress_text == content.survey.distress_text
+    assert "信頼できる大人" in students.distress_help or "話しやすい大人" in students.distress_help
+    assert "24時間子供SOSダイヤル" in students.distress_help and "24時間子供SOSダイヤル" not in clerks.distress_help
+    assert students.distress_options == clerks.distress_options

@@ -98,6 +98,9 @@ def to_json(content: model.Content) -> dict:
             "knowledge": [{"id": i.id, "text": i.text, "answer": i.answer, "explanation": i.explanation,
                            "audiences": list(i.audiences)} for i in content.survey.knowledge],
             "distress": {"id": content.survey.distress_id, "text": content.survey.distress_text,
+                         "help_text": content.survey.distress_help,
+                         "variants": [{"audiences": list(v.audiences), "text": v.text, "help_text": v.help_text}
+                                      for v in content.survey.distress_variants],
                          "options": [{"id": o.id, "text": o.text, "show_help": o.show_help}
                                      for o in content.survey.distress_options]},
             "license_note": content.survey.license_note,
@@ -198,6 +201,10 @@ def from_json(data: dict) -> model.Content:
             distress_id=survey["distress"]["id"], distress_text=survey["distress"]["text"],
             distress_options=tuple(model.DistressOption(**o) for o in survey["distress"]["options"]),
             license_note=survey["license_note"],
+            distress_help=survey["distress"].get("help_text", ""),
+            distress_variants=tuple(model.DistressText(audiences=tuple(v["audiences"]), text=v["text"],
+                                                       help_text=v.get("help_text", ""))
+                                    for v in survey["distress"].get("variants", ())),
         ),
         version=data["version"],
     )

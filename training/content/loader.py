@@ -285,6 +285,10 @@ def _load_survey(reader: _Reader, path: Path) -> model.Survey | None:
         distress_options=tuple(model.DistressOption(id=o["id"], text=o["text"], show_help=o["show_help"])
                                for o in distress["options"]),
         license_note=raw.get("license_note") or "",
+        distress_help=distress.get("help_text") or "",
+        distress_variants=tuple(model.DistressText(audiences=tuple(v["audiences"]), text=v["text"],
+                                                   help_text=v.get("help_text") or "")
+                                for v in distress.get("variants") or ()),
     ), raw
 
 

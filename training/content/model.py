@@ -347,6 +347,15 @@ class DistressOption:
 
 
 @dataclass(frozen=True)
+class DistressText:
+    """The distress check's wording for some audiences (e.g. gentler for high-school students)."""
+
+    audiences: tuple[str, ...]
+    text: str
+    help_text: str = ""
+
+
+@dataclass(frozen=True)
 class Survey:
     scale: tuple[str, ...]
     efficacy: tuple[SurveyItem, ...]
@@ -355,11 +364,19 @@ class Survey:
     distress_text: str
     distress_options: tuple[DistressOption, ...]
     license_note: str = ""
+    #: Shown with the help panel after an answer with show_help (empty: the page's own wording).
+    distress_help: str = ""
+    #: Per-audience wording of the distress check; the options (and their ids) stay the same.
+    distress_variants: tuple[DistressText, ...] = ()
 
     def for_audience(self, audience: str) -> Survey:
-        """The survey one course's audience answers: its own efficacy and knowledge items."""
+        """The survey one course's audience answers: its own efficacy and knowledge items, and
+        its own wording of the distress check if it has one."""
+        variant = next((v for v in self.distress_variants if audience in v.audiences), None)
         return replace(self, efficacy=tuple(i for i in self.efficacy if i.asked_to(audience)),
-                       knowledge=tuple(i for i in self.knowledge if i.asked_to(audience)))
+                       knowledge=tuple(i for i in self.knowledge if i.asked_to(audience)),
+                       distress_text=variant.text if variant else self.distress_text,
+                       distress_help=(variant.help_text or self.distress_help) if variant else self.distress_help)
 
 
 @dataclass(frozen=True)

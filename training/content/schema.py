@@ -367,7 +367,11 @@ SURVEY_FILE = Obj(
         "knowledge": ListOf(Obj({"id": Id(), "text": Text(), "answer": Bool()},
                                 {"explanation": Text(), "audiences": ListOf(AUDIENCE, min=1, unique=True)}), min=1),
         "distress": Obj({"id": Id(), "text": Text(),
-                         "options": ListOf(Obj({"id": Id(), "text": Text(), "show_help": Bool()}), min=2)}),
+                         "options": ListOf(Obj({"id": Id(), "text": Text(), "show_help": Bool()}), min=2)},
+                        # The audiences of a variant are checked against the courses in survey_checks.
+                        {"help_text": Text(),
+                         "variants": ListOf(Obj({"audiences": ListOf(AUDIENCE, min=1, unique=True), "text": Text()},
+                                                {"help_text": Text()}), min=1)}),
     },
     {"license_note": Text()},
 )

@@ -11,6 +11,19 @@ An item without ``audiences`` is asked to every course. The audience of each cou
 answer EFFICACY_ITEMS self-efficacy items and KNOWLEDGE_ITEMS knowledge items, and every
 audience an item names must have a course (an item no course asks is a typo or a leftover).
 Ids are unique over both groups, since the stored answers are keyed by them.
+
+The distress check (post-survey only) may be worded for some audiences; its options and their
+ids stay the same for everyone, so reports count the answers alike::
+
+    distress:
+      id: distress-after
+      text: この研修では、つらい話題も扱いました。…        # everyone else
+      variants:
+        - audiences: [high_school]
+          text: この講座では、つらい気持ちの話もしました。…
+          help_text: …                                  # shown with the help panel
+
+Each audience of a variant must have a course, and no audience may have two variants.
 """
 from __future__ import annotations
 
@@ -46,6 +59,7 @@ def check_survey(issues: IssueList, survey: model.Survey, file: str, raw, course
                 if audience not in audiences:
                     ctx.error(_item_line(raw[group], index, "audiences"), f"{group}[{index}].audiences",
                               f"この受講区分のコースがありません: {audience}（{' / '.join(audiences)} のどれか）")
+    _check_distress_variants(ctx, survey, raw, audiences)
     for group, label, (low, high) in GROUPS:
         line = raw.line_of(group) if isinstance(raw, LineDict) else 1
         for audience in audiences:
@@ -53,3 +67,19 @@ def check_survey(issues: IssueList, survey: model.Survey, file: str, raw, course
             if not low <= len(asked) <= high:
                 ctx.error(line, group, f"{audience} にたずねる{label}の項目が {len(asked)} 個です"
                                        f"（{low}〜{high} 個にしてください）")
+
+
+def _check_distress_variants(ctx: Ctx, survey: model.Survey, raw, audiences: list[str]) -> None:
+    distress = raw.get("distress") if isinstance(raw, LineDict) else None
+    raw_variants = distress.get("variants") if isinstance(distress, LineDict) else None
+    worded: set[str] = set()
+    for index, variant in enumerate(survey.distress_variants):
+        line = _item_line(raw_variants, index, "audiences") if raw_variants is not None else 1
+        for audience in variant.audiences:
+            if audience not in audiences:
+                ctx.error(line, f"distress.variants[{index}].audiences",
+                          f"この受講区分のコースがありません: {audience}（{' / '.join(audiences)} のどれか）")
+            elif audience in worded:
+                ctx.error(line, f"distress.variants[{index}].audiences",
+                          f"{audience} の文言がほかの variants にもあります（1つにしてください）")
+            worded.add(audience)

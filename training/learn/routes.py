@@ -124,6 +124,7 @@ def survey(course_id, phase):
                 flash("ありがとうございました。それでは学習をはじめましょう。", "info")
                 return redirect(url_for("learn.resume", course_id=course.id))
             return render_template("learn/survey_thanks.html", course=course, show_help=show_help,
+                                   distress_help=questions.distress_help,
                                    completed=completion is not None or progress.completed_at is not None)
     return render_template("learn/survey.html", course=course, phase=phase, survey=questions,
                            done=done, errors=errors, gaps=surveys.gaps(questions, errors), given=given,

@@ -15,6 +15,7 @@ from training.learn.progress import course_progress, load_records
 from training.content import current_content
 from training.extensions import db
 from training.models import Cohort, CohortMember
+from training.talk.requests import latest_by_course, open_for_owner
 
 bp = Blueprint("main", __name__)
 
@@ -27,15 +28,19 @@ def home():
         select(Cohort).join(CohortMember).where(CohortMember.user_id == current_user.id)
         .order_by(Cohort.fiscal_year.desc(), Cohort.name)
     ).all()
-    courses, certificates = [], {}
+    courses, certificates, my_talk_requests = [], {}, {}
     if current_user.has_role("trainee"):
+        my_talk_requests = latest_by_course(current_user.id)
         certificates = {c.course_id: c for c in current_certificates([current_user.id])}
         content = current_content()
         records = load_records(current_user.id)
         courses = [(item, course_progress(item.course, content, records))
                    for item in available_courses(current_user, content)]
     today = today_jst()
+    # Requests to talk of the classes this user owns (the home page is their channel, mail or not).
+    talk_requests = open_for_owner(current_user.id) if current_user.has_role("instructor", "admin") else []
     return render_template("main/home.html", cohorts=cohorts, courses=courses, today=today,
+                           talk_requests=talk_requests, my_talk_requests=my_talk_requests,
                            certificates=certificates, refresher_due={
                                course_id: c.valid_until is not None and c.valid_until <= today + dt.timedelta(days=60)
                                for course_id, c in certificates.items()})
