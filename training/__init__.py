@@ -79,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from training.certificates.routes import bp as certificates_bp
     from training.learn import scenario_routes  # noqa: F401 - adds the scenario views to learn_bp
     from training.learn import quiz_routes  # noqa: F401 - adds the check quiz view to learn_bp
+    from training.learn import checkin_routes  # noqa: F401 - adds the check-in view to learn_bp
     from training.learn.routes import bp as learn_bp
     from training.main.routes import bp as main_bp
     from training.records.api import bp as api_bp

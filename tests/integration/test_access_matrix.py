@@ -35,6 +35,7 @@ MATRIX = {
     ("POST", "/learn/<course_id>/scenarios/<scenario_id>/choose"): {"trainee"},
     ("POST", "/learn/<course_id>/scenarios/<scenario_id>/retry"): {"trainee"},
     ("POST", "/learn/<course_id>/scenarios/<scenario_id>/next"): {"trainee"},
+    ("POST", "/learn/<course_id>/checkin"): {"trainee"},  # then the course must be theirs (403) and the place valid (400)
     ("GET", "/certificates/<int:certificate_id>.pdf"): SIGNED_IN,  # then per record: own, class, all
     ("GET", "/verify"): PUBLIC,
     ("GET", "/verify/<code>"): PUBLIC,

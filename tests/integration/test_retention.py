@@ -8,7 +8,7 @@ from training.content import load_checked
 from training.dates import JST
 from training.demo import simulate_learning
 from training.extensions import db
-from training.models import AuditEntry, Certificate, CourseCompletion, SurveyResponse, User
+from training.models import AuditEntry, Certificate, CheckIn, CourseCompletion, SurveyResponse, User
 from training.records.dashboard import build
 
 CONTENT = load_checked(Path(__file__).resolve().parents[2])
@@ -24,6 +24,7 @@ def test_retention_erases_old_trainees_and_keeps_counts(app, runner, create_user
             simulate_learning(db.session.get(User, uid), CONTENT.course("counter-staff"), CONTENT)
         db.session.scalar(select(CourseCompletion).where(CourseCompletion.user_id == old_id)).completed_at = long_ago
         db.session.get(User, old_id).created_at = long_ago
+        db.session.add(CheckIn(user_id=old_id, course_id="counter-staff", place="section:core-watch#self-care", level=2))
         db.session.commit()
         before = build(2019, 350, CONTENT).trained
     dry = runner.invoke(args=["retention", "--years", "5", "--dry-run"])
@@ -36,6 +37,7 @@ def test_retention_erases_old_trainees_and_keeps_counts(app, runner, create_user
         assert new.display_name == "新しい 受講者"
         assert db.session.scalar(select(Certificate.recipient_name).where(Certificate.user_id == old_id)).startswith("（保存")
         assert db.session.scalar(select(func.count()).select_from(SurveyResponse).where(SurveyResponse.user_id == old_id)) == 0
+        assert db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.user_id == old_id)) == 0
         assert build(2019, 350, CONTENT).trained == before == 1
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "retention.erase")).detail["users"] == 1
 

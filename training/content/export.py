@@ -76,9 +76,9 @@ def to_json(content: model.Content) -> dict:
         "modules": [{
             "id": m.id, "title": m.title, "audiences": list(m.audiences), "minutes": m.minutes,
             "goals": list(m.goals), "key_points": list(m.key_points), "sources": [_source(s) for s in m.sources],
-            "quiz": m.quiz, "version": m.version,
-            "sections": [{"id": s.id, "title": s.title, "text": s.text, "audiences": list(s.audiences)}
-                         for s in m.sections],
+            "quiz": m.quiz, "version": m.version, "checkin": m.checkin,
+            "sections": [{"id": s.id, "title": s.title, "text": s.text, "audiences": list(s.audiences),
+                          "checkin": s.checkin} for s in m.sections],
         } for m in content.modules],
         "quizzes": [_quiz(q) for q in content.quizzes],
         "directory": [{
@@ -175,8 +175,10 @@ def from_json(data: dict) -> model.Content:
             id=m["id"], title=m["title"], audiences=tuple(m["audiences"]), minutes=m["minutes"],
             goals=tuple(m["goals"]), key_points=tuple(m["key_points"]),
             sources=tuple(_src_back(s) for s in m["sources"]), quiz=m["quiz"], version=m["version"],
+            checkin=m.get("checkin", False),
             sections=tuple(model.Section(id=s["id"], title=s["title"], text=s["text"], html=render(s["text"]),
-                                         audiences=tuple(s["audiences"])) for s in m["sections"]),
+                                         audiences=tuple(s["audiences"]), checkin=s.get("checkin", False))
+                           for s in m["sections"]),
         ) for m in data["modules"]),
         quizzes=tuple(_quiz_back(q) for q in data["quizzes"]),
         directory=tuple(model.DirectoryEntry(

@@ -128,15 +128,17 @@ def _load_module(reader: _Reader, path: Path):
         lint_text(raw.title, ctx, raw.line, where + ".title")
         for offset, body_line in enumerate(raw.text.split("\n")):
             lint_text(body_line, ctx, raw.body_line + offset, where)
+        if raw.checkin and front.get("checkin") is True:
+            ctx.error(raw.line, where, "モジュールの checkin: true（最後に1回）と節の checkin は、どちらか一方にしてください")
         sections.append(model.Section(id=raw.id, title=raw.title, text=raw.text, html=render(raw.text),
-                                      audiences=tuple(raw.audiences), line=raw.line))
+                                      audiences=tuple(raw.audiences), line=raw.line, checkin=raw.checkin))
     minutes = front.get("minutes")
     module = model.Module(
         id=path.stem, title=_text(front, "title"), audiences=tuple(sorted(audiences)) if not valid
         else tuple(front["audiences"]), minutes=minutes if isinstance(minutes, int) else 0,
         goals=tuple(_list(front, "goals")), key_points=tuple(_list(front, "key_points")),
         sources=_sources(_list(front, "sources")), quiz=_text(front, "quiz"), sections=tuple(sections),
-        version=reader.hashes[rel][:16],
+        version=reader.hashes[rel][:16], checkin=front.get("checkin") is True,
     )
     return module, front, valid
 

@@ -1,4 +1,7 @@
-"""Module files: YAML front matter, then one section per ``## Title {#id}`` heading."""
+"""Module files: YAML front matter, then one section per ``## Title {#id}`` heading.
+
+A heading may carry attributes after its id: ``audiences=a,b`` (the section is read only in
+those audiences' courses) and ``checkin`` (the check-in 「いまの気持ちは？」 follows the section)."""
 from __future__ import annotations
 
 import re
@@ -6,7 +9,9 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
-HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*\{#(?P<id>[^\s}]+)(?:\s+audiences=(?P<aud>[^}]*))?\}\s*$")
+HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*\{#(?P<id>[^\s}]+)(?P<attrs>[^}]*)\}\s*$")
+#: The one attribute without a value: a check-in after the section.
+CHECKIN = "checkin"
 
 # CommonMark without raw HTML: content authors cannot inject markup or scripts.
 _renderer = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
@@ -25,6 +30,28 @@ class RawSection:
     text: str
     line: int          # line of the heading
     body_line: int     # first line of the body
+    checkin: bool = False
+
+
+def heading_attributes(attrs: str) -> tuple[list[str], bool, list[str]]:
+    """(audiences, checkin, problems) of the attributes after a heading's id."""
+    audiences: list[str] = []
+    checkin, problems = False, []
+    tokens = attrs.split()
+    for index, token in enumerate(tokens):
+        if token.startswith("audiences="):
+            audiences += [a.strip() for a in token[len("audiences="):].split(",") if a.strip()]
+        elif token == CHECKIN:
+            if checkin:
+                problems.append("checkin が2回書かれています")
+            checkin = True
+        elif token.startswith(CHECKIN + "="):
+            problems.append("checkin には値を付けません: 「{#section-id checkin}」のように書いてください")
+        elif index > 0 and tokens[index - 1].endswith(",") and tokens[index - 1].startswith("audiences="):
+            audiences += [a.strip() for a in token.split(",") if a.strip()]  # "audiences=a, b"
+        else:
+            problems.append(f"見出しの属性を読み取れません: {token!r}（使えるのは audiences=… と checkin です）")
+    return audiences, checkin, problems
 
 
 @dataclass
@@ -62,8 +89,9 @@ def split_module(text: str) -> RawModuleFile:
                 problems.append((number, "節の見出しには id が必要です: 「## 見出し {#section-id}」"))
                 current = RawSection("", line[3:].strip(), [], "", number, number + 1)
                 continue
-            audiences = [a.strip() for a in (match.group("aud") or "").split(",") if a.strip()]
-            current = RawSection(match.group("id"), match.group("title"), audiences, "", number, number + 1)
+            audiences, checkin, attr_problems = heading_attributes(match.group("attrs"))
+            problems += [(number, message) for message in attr_problems]
+            current = RawSection(match.group("id"), match.group("title"), audiences, "", number, number + 1, checkin)
         elif current is None:
             if line.strip():
                 problems.append((number, "最初の「## 見出し」より前に本文があります"))

@@ -31,6 +31,7 @@ class Section:
     html: str                      # rendered (no raw HTML allowed in the source)
     audiences: tuple[str, ...] = ()  # empty: every audience of the module
     line: int = field(default=1, compare=False)  # where the heading is, for messages
+    checkin: bool = False          # the check-in 「いまの気持ちは？」 follows this section
 
     def shown_to(self, audience: str) -> bool:
         return not self.audiences or audience in self.audiences
@@ -48,6 +49,7 @@ class Module:
     quiz: str
     sections: tuple[Section, ...]
     version: str = ""
+    checkin: bool = False          # a check-in at the module's end (after its last section)
     _views: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def sections_for(self, audience: str) -> tuple[Section, ...]:

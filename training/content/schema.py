@@ -266,6 +266,7 @@ MODULE_FRONT_MATTER = Obj(
         "minutes": Int(1, 180), "goals": ListOf(Text(), min=2, max=5),
         "key_points": ListOf(Text(), min=3, max=6), "sources": ListOf(SOURCE, min=1), "quiz": Id(),
     },
+    {"checkin": Bool()},  # true: a check-in 「いまの気持ちは？」 at the module's end
 )
 
 QUESTION = Obj(

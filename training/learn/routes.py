@@ -18,7 +18,7 @@ from training.certificates.service import current_certificates
 from training.content import current_content
 from training.dates import today_jst
 from training.extensions import db
-from training.learn import quiz_review, surveys
+from training.learn import checkins, quiz_review, surveys
 from training.learn.completion import record_completions
 from training.learn.enrolment import can_take
 from training.learn.progress import course_progress, load_records
@@ -150,6 +150,8 @@ def section(course_id, module_id, section_id):
     return render_template("learn/section.html", course=course, module=module, sections=sections, index=index,
                            section=sections[index], progress=progress, previous_url=previous_url,
                            module_number=module_index + 1,
+                           checkin=checkins.after_section(course, content, module.id, sections[index].id),
+                           checkin_levels=checkins.level_words(course.audience),
                            article=section_article(course, module, sections, index, module_index + 1))
 
 
@@ -176,21 +178,33 @@ def section_next(course_id, module_id, section_id):
     """Moving on marks the section as viewed, then shows the next section or the quiz."""
     content, course = load_course(course_id)
     module, sections, index = load_section(content, course, module_id, section_id)
+    if mark_viewed(content, course, module, section_id):
+        db.session.commit()
+    return redirect(after_section_url(course, module, sections, index))
+
+
+def mark_viewed(content, course, module, section_id: str) -> bool:
+    """Record that the trainee read the section (once); True when something was added."""
     exists = db.session.scalar(select(SectionView.id).where(
         SectionView.user_id == current_user.id, SectionView.course_id == course.id,
         SectionView.module_id == module.id, SectionView.section_id == section_id))
-    if exists is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(SectionView(user_id=current_user.id, course_id=course.id, module_id=module.id,
-                                           section_id=section_id))
-        except IntegrityError:
-            pass  # the same click arrived twice
-        record_completions(current_user.id, course, content)
-        db.session.commit()
+    if exists is not None:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(SectionView(user_id=current_user.id, course_id=course.id, module_id=module.id,
+                                       section_id=section_id))
+    except IntegrityError:
+        pass  # the same click arrived twice
+    record_completions(current_user.id, course, content)
+    return True
+
+
+def after_section_url(course, module, sections, index: int) -> str:
+    """The next section of the module, or its quiz after the last one."""
     if index + 1 < len(sections):
-        return redirect(url_for("learn.section", course_id=course.id, module_id=module.id, section_id=sections[index + 1].id))
-    return redirect(url_for("learn.quiz", course_id=course.id, module_id=module.id))
+        return url_for("learn.section", course_id=course.id, module_id=module.id, section_id=sections[index + 1].id)
+    return url_for("learn.quiz", course_id=course.id, module_id=module.id)
 
 
 @bp.route("/<course_id>/attempts/<int:attempt_id>")
@@ -207,9 +221,11 @@ def attempt(course_id, attempt_id):
     if attempt.kind == "scenario":
         steps = attempt.answers.get("steps", [])
         current = quiz is not None and quiz.version == attempt.content_version
+        place = checkins.places(course, content).get(f"scenario:{attempt.quiz_id}")
         return render_template("learn/scenario_end.html", course=course, scenario=quiz, attempt=attempt,
                                ending=quiz.node(attempt.answers.get("ending", "")) if current else None,
-                               review=review(quiz, steps) if current else None, next_url=next_url)
+                               review=review(quiz, steps) if current else None, next_url=next_url,
+                               checkin=place, checkin_levels=checkins.level_words(course.audience))
     module = next((content.module(m) for m in course.modules if content.module(m).quiz == attempt.quiz_id), None)
     marked = None
     if quiz is not None and quiz.version == attempt.content_version:

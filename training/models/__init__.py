@@ -3,6 +3,7 @@ from training.models.api_token import ApiToken
 from training.models.audit import AuditEntry
 from training.models.base import Base, UTCDateTime, utcnow
 from training.models.certificate import Certificate
+from training.models.checkin import CheckIn
 from training.models.cohort import Assignment, Cohort, CohortMember, CohortOwner, Reminder, RosterUpload
 from training.models.progress import (
     CourseCompletion,
@@ -26,6 +27,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Certificate",
+    "CheckIn",
     "Cohort",
     "CohortMember",
     "CohortOwner",

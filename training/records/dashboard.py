@@ -1,10 +1,11 @@
 """The fiscal-year dashboard: gatekeepers trained against the yearly target, by audience,
-department and month, and the pre/post survey change of each course (paired, per item)."""
+department and month, the pre/post survey change of each course (paired, per item), and the
+check-in counts of each course (never a person's answer; see training/learn/checkins.py)."""
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
@@ -12,6 +13,7 @@ from sqlalchemy.orm import aliased
 from training.content.model import Content, Course
 from training.dates import JST, fiscal_year_bounds, fiscal_year_of
 from training.extensions import db
+from training.learn import checkins as check_ins
 from training.learn.survey_change import ItemChange, paired_change
 from training.models import AUDIENCES, CourseCompletion, SurveyResponse, User
 
@@ -36,6 +38,7 @@ class Dashboard:
     by_month: list[tuple[int, int, int]]   # (month, people first trained that month, cumulative)
     surveys: list[CourseSurveyChange]     # one per course with paired answers in the year
     years: list[int]
+    checkins: list = field(default_factory=list)  # (course, [PlaceCounts]) with answers in the year
 
     @property
     def percent(self) -> int:
@@ -71,7 +74,8 @@ def build(year: int, target: int, content: Content) -> Dashboard:
     years = sorted({year, *_years()}, reverse=True)
     return Dashboard(fiscal_year=year, target=target, trained=len(first), completions=len(rows),
                      by_audience=audiences.most_common(), by_department=departments.most_common(15),
-                     by_month=by_month, surveys=surveys, years=years)
+                     by_month=by_month, surveys=surveys, years=years,
+                     checkins=check_ins.course_counts(start, end, content))
 
 
 def _survey_change(start: dt.datetime, end: dt.datetime, content: Content) -> list[CourseSurveyChange]:

@@ -9,8 +9,8 @@ from sqlalchemy import func, select, update
 
 from training import audit
 from training.extensions import db
-from training.models import (Certificate, CourseCompletion, QuizAttempt, QuizSitting, SectionView, SurveyResponse,
-                             TalkRequest, User, UserRole)
+from training.models import (Certificate, CheckIn, CourseCompletion, QuizAttempt, QuizSitting, SectionView,
+                             SurveyResponse, TalkRequest, User, UserRole)
 
 ERASED_NAME = "（保存期間経過により削除）"
 
@@ -29,7 +29,7 @@ def due_for_erasure(years: int, now: dt.datetime) -> list[User]:
 
 
 def erase(users: list[User]) -> int:
-    """Remove names, contact details, answers and requests to talk; keep completions for the counts."""
+    """Remove names, contact details, answers, check-ins and requests to talk; keep completions for the counts."""
     ids = [u.id for u in users]
     for user in users:
         user.display_name, user.name_kana, user.email, user.employee_no = ERASED_NAME, None, None, None
@@ -39,7 +39,7 @@ def erase(users: list[User]) -> int:
         user.end_sessions()
     if ids:
         db.session.execute(update(Certificate).where(Certificate.user_id.in_(ids)).values(recipient_name=ERASED_NAME))
-        for model in (SurveyResponse, QuizAttempt, QuizSitting, SectionView, TalkRequest):
+        for model in (SurveyResponse, QuizAttempt, QuizSitting, SectionView, CheckIn, TalkRequest):
             db.session.execute(model.__table__.delete().where(model.user_id.in_(ids)))
     audit.record("retention.erase", users=len(ids))
     return len(ids)

@@ -18,6 +18,7 @@ from training.integers import parse_int, query_int
 from training.text_input import too_long
 from training.certificates.issue import STATE_LABELS, state
 from training.models import AUDIENCES, ApiToken, Certificate, Cohort, CourseCompletion, User, utcnow
+from training.learn.checkins import MIN_ANSWERS
 from training.records import api
 from training.records import dashboard as reports
 from training.records import export
@@ -110,7 +111,8 @@ def dashboard():
     year = query_int("year", fiscal_year_of(today_jst()), minimum=2000, maximum=2100)
     settings = load_settings()
     board = reports.build(year, settings.yearly_target, current_content())
-    return render_template("records/dashboard.html", board=board, chart=reports.chart(board))
+    return render_template("records/dashboard.html", board=board, chart=reports.chart(board),
+                           min_checkins=MIN_ANSWERS)
 
 
 @bp.route("/people")

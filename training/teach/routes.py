@@ -19,6 +19,7 @@ from training.extensions import db
 from training.learn.progress import load_records_for
 from training.models import Cohort, CohortMember, CohortOwner, CourseCompletion, Reminder, User
 from training.site_settings import load as load_settings
+from training.learn import checkins
 from training.teach import analysis as insights
 from training.spreadsheet import csv_bytes
 from training.teach import matrix
@@ -155,7 +156,9 @@ def analysis(cohort_id: int):
     return render_template("teach/analysis.html", cohort=cohort, course=course, courses=courses,
                            questions=insights.question_stats(first, course, content),
                            moments=insights.moment_stats(first, course, content), survey=survey,
-                           responses=responses, members=len(member_ids))
+                           responses=responses, members=len(member_ids),
+                           checkins=checkins.class_counts(cohort.id, course, content),
+                           checkin_min=checkins.MIN_ANSWERS)
 
 
 @bp.route("/classes/<int:cohort_id>/reminders", methods=["GET", "POST"])
