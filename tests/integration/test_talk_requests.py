@@ -214,3 +214,20 @@ def test_requests_are_never_exported_and_retention_erases_them(app, runner, crea
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(TalkRequest)) == 0
     assert staff.get(f"/talk/requests/{request.id}").status_code == 404
+
+
+def test_a_low_check_in_offers_the_request_and_it_reaches_the_class(app, school):
+    """The check-in's low answer carries the offer; asking from it stores origin "checkin"."""
+    student = _client(app, school["student"])
+    page = student.get("/learn/high-school/m/hs-own-sos/s/" + CONTENT.module("hs-own-sos")
+                       .sections_for("high_school")[-1].id).get_data(as_text=True)
+    assert "いまの気持ちは？" in page
+    low = student.post("/learn/high-school/checkin", data={
+        "csrf_token": csrf(page), "place": "module:hs-own-sos", "level": "1"}).get_data(as_text=True)
+    assert 'href="/talk/high-school/checkin"' in low and "学校の先生から声をかけてもらう" in low
+    received = _ask(student, "high-school", school["cohort"], origin="checkin").get_data(as_text=True)
+    assert "受け付けました" in received
+    assert [(r.cohort_id, r.origin) for r in _rows(app)] == [(school["cohort"], "checkin")]
+    teacher = _client(app, school["teacher"])
+    home = teacher.get("/").get_data(as_text=True)
+    assert "高校 生徒" in home and "気持ちのチェックイン" in home
