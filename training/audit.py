@@ -35,6 +35,10 @@ AUDIT_LABELS = {
     "class.create": "クラスの作成",
     "class.reminders": "リマインドの送信",
     "class.progress_export": "進み具合の出力",
+    "contact.update": "相談先の変更",
+    "contact.add": "相談先の追加",
+    "contact.verify": "相談先の確認",
+    "directory.update": "つなぎ先の変更",
 }
 
 

@@ -3,6 +3,7 @@ from training.models.api_token import ApiToken
 from training.models.audit import AuditEntry
 from training.models.base import Base, UTCDateTime, utcnow
 from training.models.certificate import Certificate
+from training.models.contact import ContactEdit, ContactRevision, ContactVerification
 from training.models.cohort import Assignment, Cohort, CohortMember, CohortOwner, Reminder, RosterUpload
 from training.models.progress import (
     CourseCompletion,
@@ -28,6 +29,9 @@ __all__ = [
     "Cohort",
     "CohortMember",
     "CohortOwner",
+    "ContactEdit",
+    "ContactRevision",
+    "ContactVerification",
     "CourseCompletion",
     "LimitEvent",
     "ModuleCompletion",
