@@ -230,14 +230,15 @@ def content_export_command(as_json, output, files_only, path):
     """
     import json
 
-    from training.content import load_content
+    from training.content import ContentInvalid, load_checked
     from training.content.export import to_json
 
-    content, issues = load_content(Path(path or _default_content_root()))
-    if issues:
-        for issue in issues:
+    try:
+        content = load_checked(Path(path or _default_content_root()))  # parsed once per process
+    except ContentInvalid as invalid:
+        for issue in invalid.issues:
             click.echo(str(issue), err=True)
-        click.echo(f"{len(issues)} 件の問題があるため書き出せません。", err=True)
+        click.echo(f"{len(invalid.issues)} 件の問題があるため書き出せません。", err=True)
         sys.exit(1)
     ward = None if files_only else _ward_edits(content)
     data = to_json(ward.content(content) if ward else content)
