@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from training import contact_edits
 from training.admin.forms import MultiCheckboxField
@@ -36,6 +36,11 @@ class ContactForm(JapaneseForm):
                          validators=[InputRequired("表示順を半角数字で入力してください。"),
                                      NumberRange(0, 9999, "表示順は 0〜9999 の整数で入力してください。")])
     hidden = BooleanField("この窓口を表示しない（履歴は残ります）")
+
+    def validate_hidden(self, field):
+        """Only the checkbox's own value hides a line (any other text is no choice made)."""
+        if field.raw_data and field.raw_data[0] not in ("y", "on", "1", "true"):
+            raise ValidationError("「表示しない」はチェックボックスで選んでください。")
 
     def values(self) -> dict:
         """The submitted line as plain values (contact_edits.contact_values shape)."""
