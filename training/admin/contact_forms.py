@@ -39,7 +39,7 @@ class ContactForm(JapaneseForm):
 
     def validate_hidden(self, field):
         """Only the checkbox's own value hides a line (any other text is no choice made)."""
-        if field.raw_data and field.raw_data[0] not in ("y", "on", "1", "true"):
+        if field.raw_data and field.raw_data[0] not in ("y", "on", "1", "true", "", "false"):
             raise ValidationError("「表示しない」はチェックボックスで選んでください。")
 
     def values(self) -> dict:

@@ -91,7 +91,9 @@ def to_json(content: model.Content) -> dict:
             "audiences": list(c.audiences),
             "hours": {"text": c.hours.text, "open": list(c.hours.open), "closed": list(c.hours.closed)},
             "source_url": c.source_url, "source_note": c.source_note, "found_on": c.found_on.isoformat(),
-            "note": c.note, "order": c.order, "verified_on": c.verified_on.isoformat() if c.verified_on else None,
+            "note": c.note, "order": c.order,
+            # Only the ward's check in the app sets it; the files never say a line was verified.
+            **({"verified_on": c.verified_on.isoformat()} if c.verified_on else {}),
         } for c in content.contacts.contacts]},
         "survey": {
             "scale": list(content.survey.scale),
