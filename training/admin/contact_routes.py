@@ -5,6 +5,8 @@ every save and every 「確認しました」 is kept (training/contact_edits.py
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -39,8 +41,6 @@ def _preview(values: dict, contact_id: str, found_on, verified_on):
         contact = contact_edits.contact_from(values, contact_id, found_on)
     except (HoursError, TypeError, ValueError):
         return None
-    from dataclasses import replace
-
     return line_now(replace(contact, verified_on=verified_on), clock.now())
 
 
