@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from training import clock, contact_edits
 from training.admin.contact_forms import ContactForm, DirectoryForm, VerifyForm
@@ -44,6 +45,19 @@ def _preview(values: dict, contact_id: str, found_on, verified_on):
     return line_now(replace(contact, verified_on=verified_on), clock.now())
 
 
+def _commit() -> bool:
+    """Commit the ward's change and drop this process's cache; False when another admin's save
+    of the same entry came first (the unique row): nothing saved, a message to try again."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        flash("ほかの管理者が同時に変更を保存しました。最新の内容を確認して、もう一度保存してください。", "error")
+        return False
+    contact_edits.invalidate()
+    return True
+
+
 @bp.route("/contacts")
 @roles_required("admin")
 def contacts():
@@ -65,14 +79,14 @@ def _save_contact_form(form: ContactForm, state: contact_edits.LineState | None)
     if state is None:
         contact_id = contact_edits.add_contact(db.session, current_content(), values, current_user,
                                                clock.now().date())
-        db.session.commit()
-        contact_edits.invalidate()
+        if not _commit():
+            return redirect(url_for("admin.new_contact"))
         flash("相談先を追加しました。公式ページで確認したら「確認しました」を押してください。", "info")
         return redirect(url_for("admin.edit_contact", contact_id=contact_id))
     changes = contact_edits.save_contact(db.session, current_content(), state.contact.id, values,
                                          bool(form.hidden.data), current_user)
-    db.session.commit()
-    contact_edits.invalidate()
+    if not _commit():
+        return redirect(url_for("admin.edit_contact", contact_id=state.contact.id))
     flash("変更を保存しました。" if changes else "変更はありませんでした。", "info")
     return redirect(url_for("admin.edit_contact", contact_id=state.contact.id))
 
@@ -132,8 +146,7 @@ def verify_contact(contact_id: str):
                                status_labels=contact_edits.STATUS_LABELS), 400
     contact_edits.verify(db.session, current_content(), contact_id, form.source_url.data.strip(),
                          (form.note.data or "").strip(), current_user)
-    db.session.commit()
-    contact_edits.invalidate()
+    _commit()
     flash(f"「{state.contact.name}」を確認済みにしました。", "info")
     return redirect(url_for("admin.contacts"))
 
@@ -178,8 +191,8 @@ def edit_directory(entry_id: str):
         else:
             changes = contact_edits.save_directory(db.session, current_content(), entry_id, form.values(),
                                                    current_user)
-            db.session.commit()
-            contact_edits.invalidate()
+            if not _commit():
+                return redirect(url_for("admin.edit_directory", entry_id=entry_id))
             flash("変更を保存しました。" if changes else "変更はありませんでした。", "info")
             return redirect(url_for("admin.edit_directory", entry_id=entry_id))
     else:
