@@ -115,6 +115,7 @@ def test_verification_shows_the_date_and_the_warning_follows_the_checks(app, cli
     assert "確認済み" in client.get("/admin/contacts").get_data(as_text=True)
     history = client.get("/admin/contacts/yorisoi/history").get_data(as_text=True)
     assert "確認しました" in history and "https://www.since2011.net/yorisoi/" in history and "区 管理者" in history
+    assert "確認したときの内容：0120-279-338・受付 24時間" in history
 
     visitor = app.test_client()
     page = visitor.get("/help").get_data(as_text=True)
