@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from training import audit
+from training import audit, clock
 from training.content.hours import Hours, HoursError, parse_closed, parse_rule
 from training.content.schema import CONCERNS
 from training.content.model import (
@@ -326,7 +326,8 @@ def _edit_row(session, kind: str, target_id: str) -> ContactEdit | None:
 
 
 def _revision(session, kind: str, target_id: str, changes: dict, actor) -> None:
-    session.add(ContactRevision(kind=kind, target_id=target_id, changes=changes, actor_id=getattr(actor, "id", None)))
+    session.add(ContactRevision(kind=kind, target_id=target_id, changes=changes, actor_id=getattr(actor, "id", None),
+                                at=clock.now()))
 
 
 def save_contact(session, content: Content, contact_id: str, values: dict, hidden: bool, actor) -> dict:
@@ -374,7 +375,7 @@ def verify(session, content: Content, contact_id: str, source_url: str, note: st
     state = read(session, content).line(contact_id)
     if state is None:
         raise KeyError(contact_id)
-    check = ContactVerification(contact_id=contact_id, source_url=source_url, note=note,
+    check = ContactVerification(contact_id=contact_id, source_url=source_url, note=note, at=clock.now(),
                                 actor_id=getattr(actor, "id", None), snapshot=contact_values(state.contact))
     session.add(check)
     audit.record("contact.verify", target_type="contact", target_id=contact_id, source_url=source_url, note=note)

@@ -94,7 +94,7 @@ def test_admin_changes_a_number_with_preview_history_audit_and_export(app, clien
 
 def test_verification_shows_the_date_and_the_warning_follows_the_checks(app, client, login_as, freeze):
     admin_id, _ = login_as("admin", display_name="区 管理者")
-    freeze(dt.date(2026, 12, 1))
+    freeze(dt.date(2026, 12, 3))  # not today: the date can only come from the app's clock
     warning = "相談先の確認へ"
     assert warning in client.get("/admin/users").get_data(as_text=True)
     assert "未確認" in client.get("/admin/contacts").get_data(as_text=True)
@@ -108,6 +108,7 @@ def test_verification_shows_the_date_and_the_warning_follows_the_checks(app, cli
     with app.app_context():
         check = db.session.scalar(select(ContactVerification).where(ContactVerification.contact_id == "yorisoi"))
         assert (check.actor_id, check.source_url, check.note) == (admin_id, "https://www.since2011.net/yorisoi/", "番号を確認")
+        assert check.at == dt.datetime(2026, 12, 3, 10, tzinfo=JST)  # when: the app's clock
         assert check.snapshot["number"] == "0120-279-338"
         assert db.session.scalar(select(func.count()).where(AuditEntry.action == "contact.verify")) == len(ids)
     for path in ("/admin/users", "/admin/audit", "/admin/contacts", "/admin/settings"):
@@ -119,10 +120,10 @@ def test_verification_shows_the_date_and_the_warning_follows_the_checks(app, cli
 
     visitor = app.test_client()
     page = visitor.get("/help").get_data(as_text=True)
-    assert "区が確認：2026年12月1日" in page
-    assert "区が確認：2026年12月1日" in page.split('class="help-panel"', 1)[1]  # the panel on every page too
+    assert "区が確認：2026年12月3日" in page
+    assert "区が確認：2026年12月3日" in page.split('class="help-panel"', 1)[1]  # the panel on every page too
 
-    freeze(dt.date(2027, 12, 2))  # more than 12 months after the check
+    freeze(dt.date(2027, 12, 4))  # more than 12 months after the check
     assert warning in client.get("/admin/users").get_data(as_text=True)
     assert "要再確認" in client.get("/admin/contacts").get_data(as_text=True)
 
