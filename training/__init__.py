@@ -9,7 +9,7 @@ from flask import Flask, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from training import clock, errors, security, text_input
+from training import clock, contact_edits, errors, security, text_input
 from training.config import DEFAULT_SECRET, load_settings
 from training.content import load_checked
 from training.database import check_connection, configure_sqlite, engine_options
@@ -74,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from training.admin import contact_routes  # noqa: F401 - adds the contact and directory views to admin_bp
     from training.admin.routes import bp as admin_bp
     from training.auth.routes import bp as auth_bp
     from training.certificates.routes import bp as certificates_bp
@@ -108,11 +109,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         if endpoints is None:
             endpoints = app.extensions["nav_endpoints"] = frozenset(app.view_functions)
         moment = clock.now()
+        # The files' contacts with the ward's edits over them (cached per process, contact_edits).
+        ward = contact_edits.effective(app)
+        is_admin = getattr(user, "is_authenticated", False) and user.has_role("admin")
         return {
             "nav_items": items_for(user, endpoints),
-            "help_contacts": app.extensions["content"].contacts,
+            "help_contacts": ward.contacts,
             # The lines for this person, in order, each open now or not: computed per request in JST.
-            "help_lines": lines_for(app.extensions["content"].contacts, _audience_of(user), moment),
+            "help_lines": lines_for(ward.contacts, _audience_of(user), moment),
+            # Admins: lines never verified by the ward, or verified more than 12 months ago.
+            "contacts_needing_check": ward.needing_check(moment.date()) if is_admin else (),
             "help_checked_at": moment,
             "help_for_youth": _audience_of(user) == "high_school",
             "organisation_name": app.config["ORGANISATION_NAME"],

@@ -37,6 +37,10 @@ AUDIT_LABELS = {
     "class.progress_export": "進み具合の出力",
     "talk.request": "声をかけてほしいという依頼",
     "talk.follow_up": "声かけの依頼への対応の記録",
+    "contact.update": "相談先の変更",
+    "contact.add": "相談先の追加",
+    "contact.verify": "相談先の確認",
+    "directory.update": "つなぎ先の変更",
 }
 
 

@@ -186,28 +186,80 @@ def content_check_command(path):
     )
 
 
+def _ward_edits(content):
+    """The effective contacts and directory from the configured database, or None without one.
+
+    No database configured (a SQLite file that does not exist), none reachable, or one without
+    the tables: None, and the export is the files' content as before.
+    """
+    import os
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session
+
+    from training import PROJECT_ROOT, contact_edits
+    from training.config import load_settings
+
+    instance = os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    url = load_settings(instance)["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
+        return None
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            return contact_edits.read(session, content)
+    except SQLAlchemyError:
+        click.echo("データベースを読めないため、相談先とつなぎ先はファイルの内容のまま書き出します。", err=True)
+        return None
+    finally:
+        engine.dispose()
+
+
 @content_group.command("export")
 @click.option("--json", "as_json", is_flag=True, required=True, help="JSON で書き出す")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="書き出し先（省略時は標準出力）")
+@click.option("--files-only", is_flag=True, help="区が画面で変更した相談先・つなぎ先を重ねず、ファイルの内容だけを書き出す")
 @click.argument("path", required=False, type=click.Path(file_okay=False))
-def content_export_command(as_json, output, path):
-    """Write the whole parsed content as JSON (see docs/content-authoring.md)."""
+def content_export_command(as_json, output, files_only, path):
+    """Write the whole parsed content as JSON (see docs/content-authoring.md).
+
+    With a database (DATABASE_URL, or the instance's SQLite file), the contacts and the directory
+    are the effective ones: the files with the ward's edits over them, with each contact's last
+    verification. ``--files-only`` leaves the database out.
+    """
     import json
 
-    from training.content import load_content
+    from training.content import ContentInvalid, load_checked
     from training.content.export import to_json
 
-    content, issues = load_content(Path(path or _default_content_root()))
-    if issues:
-        for issue in issues:
+    try:
+        content = load_checked(Path(path or _default_content_root()))  # parsed once per process
+    except ContentInvalid as invalid:
+        for issue in invalid.issues:
             click.echo(str(issue), err=True)
-        click.echo(f"{len(issues)} 件の問題があるため書き出せません。", err=True)
+        click.echo(f"{len(invalid.issues)} 件の問題があるため書き出せません。", err=True)
         sys.exit(1)
-    text = json.dumps(to_json(content), ensure_ascii=False, indent=2)
+    ward = None if files_only else _ward_edits(content)
+    data = to_json(ward.content(content) if ward else content)
+    if ward:
+        data["ward_edits"] = ward_export(ward)
+    text = json.dumps(data, ensure_ascii=False, indent=2)
     if output:
         Path(output).write_text(text + "\n", encoding="utf-8")
     else:
         click.echo(text)
+
+
+def ward_export(ward) -> dict:
+    """What the database adds to the export: every contact's state and last verification."""
+    return {"contacts": [{
+        "id": line.contact.id, "added_by_ward": line.base is None, "hidden": line.hidden,
+        "edited_fields": list(line.edited),
+        "verification": None if line.verification is None else {
+            "at": line.verification.at.isoformat(), "by": line.verification.by,
+            "source_url": line.verification.source_url, "note": line.verification.note},
+    } for line in ward.lines], "directory_edited": sorted(ward.directory_edited)}
 
 
 export_group = AppGroup("export", help="修了記録の出力")

@@ -23,6 +23,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("admin.users", "利用者管理", frozenset({"admin"})),
     NavItem("admin.audit_log", "監査ログ", frozenset({"admin"})),
     NavItem("admin.contacts", "相談先の確認", frozenset({"admin"})),
+    NavItem("admin.directory", "つなぎ先", frozenset({"admin"})),
     NavItem("admin.settings", "設定", frozenset({"admin"})),
     NavItem("auth.change_password", "パスワード変更"),
 )

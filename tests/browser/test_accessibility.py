@@ -277,6 +277,9 @@ PAGES: list[tuple[str, str, str | Callable]] = [
     ("admin", "settings", "/admin/settings"),
     ("admin", "audit-log", "/admin/audit"),
     ("admin", "help-contacts", "/admin/contacts"),
+    ("admin", "help-contact-edit", "/admin/contacts/yorisoi"),
+    ("admin", "directory", "/admin/directory"),
+    ("admin", "directory-edit", "/admin/directory/renkei-suishin-tanto"),
 ]
 #: Pages that are error pages on purpose; every other direct visit must answer 200.
 EXPECTED_STATUS = {"error-404": 404, "error-403": 403, "verify-unknown": 404}

@@ -85,6 +85,16 @@ MATRIX = {
     ("POST", "/admin/users/<int:user_id>/password"): {"admin"},
     ("GET", "/admin/audit"): {"admin"},
     ("GET", "/admin/contacts"): {"admin"},
+    ("GET", "/admin/contacts/new"): {"admin"},
+    ("POST", "/admin/contacts/new"): {"admin"},
+    ("GET", "/admin/contacts/<contact_id>"): {"admin"},
+    ("POST", "/admin/contacts/<contact_id>"): {"admin"},
+    ("POST", "/admin/contacts/<contact_id>/verify"): {"admin"},
+    ("GET", "/admin/contacts/<contact_id>/history"): {"admin"},
+    ("GET", "/admin/directory"): {"admin"},
+    ("GET", "/admin/directory/<entry_id>"): {"admin"},
+    ("POST", "/admin/directory/<entry_id>"): {"admin"},
+    ("GET", "/admin/directory/<entry_id>/history"): {"admin"},
     ("GET", "/admin/audit.csv"): {"admin"},
     ("GET", "/talk/<course_id>/<origin>"): {"trainee"},
     ("POST", "/talk/<course_id>/<origin>"): {"trainee"},
@@ -129,6 +139,8 @@ SAMPLE = {
     "<int:request_id>": "999999",
     "<origin>": "distress",
     "<code>": "ABCD-EFGH-JKMN-PQRS-TVWX",
+    "<contact_id>": "yorisoi",
+    "<entry_id>": "renkei-suishin-tanto",
 }
 
 

@@ -91,4 +91,4 @@ def test_navigation_for_admin(client, login_as):
 def test_admin_contacts_page_says_shipped_lines_await_the_wards_check(client, login_as):
     login_as("admin")
     html = client.get("/admin/contacts").get_data(as_text=True)
-    assert "区の確認待ち" in html and "確認済み" not in html
+    assert "未確認" in html and "確認済み" not in html

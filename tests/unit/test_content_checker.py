@@ -96,3 +96,18 @@ def test_yaml_syntax_error_has_a_line():
 ])
 def test_safe_messaging_lint(text, problems):
     assert len(lint(text)) == problems
+
+
+def test_an_hours_rule_in_a_block_list_is_named_by_its_own_line(tmp_path):
+    """Issue 15: hours that do not parse name the file and the rule's own line, not the list's."""
+    import shutil
+
+    root = tmp_path / "content"
+    shutil.copytree(BROKEN, root)
+    contacts = root / "modules" / "help_contacts.yaml"
+    contacts.write_text(contacts.read_text(encoding="utf-8").replace(
+        "      open: [毎日 16時-21時, 毎日 22:00-05:00]\n", "      open:\n        - 毎日 16:00-21:00\n        - 毎日 16時-21時\n"),
+        encoding="utf-8")
+    _content, issues = load_content(root)
+    assert "modules/help_contacts.yaml:16: contacts[1].hours.open[1]: 時刻は 16:00 や 翌05:30 の形で書いてください: 16時" in [
+        str(i) for i in issues]

@@ -1,9 +1,8 @@
-"""Administrator pages: users, roles, deactivation, audit log, contact checks."""
+"""Administrator pages: users, roles, deactivation, audit log, settings (contacts: contact_routes.py)."""
 from __future__ import annotations
 
 import base64
 import json
-import datetime as dt
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -18,7 +17,6 @@ from training.auth.access import roles_required
 from training.database import writes_on_get
 from training.dates import format_datetime
 from training.spreadsheet import csv_bytes
-from training.content import current_content
 from training.extensions import db
 from training.integers import query_int
 from training.models import User
@@ -206,12 +204,3 @@ def settings():
             flash("設定を保存しました。" if changed else "変更はありませんでした。", "info")
             return redirect(url_for("admin.settings"))
     return render_template("admin/settings.html", form=form, current=current)
-
-
-@bp.route("/contacts")
-@roles_required("admin")
-def contacts():
-    """Help-now contacts with their verification dates; stale ones are flagged."""
-    today = dt.date.today()
-    help_contacts = current_content().contacts
-    return render_template("admin/contacts.html", help_contacts=help_contacts, today=today)

@@ -91,6 +91,9 @@ def to_json(content: model.Content) -> dict:
             "audiences": list(c.audiences),
             "hours": {"text": c.hours.text, "open": list(c.hours.open), "closed": list(c.hours.closed)},
             "source_url": c.source_url, "source_note": c.source_note, "found_on": c.found_on.isoformat(),
+            "note": c.note, "order": c.order,
+            # Only the ward's check in the app sets it; the files never say a line was verified.
+            **({"verified_on": c.verified_on.isoformat()} if c.verified_on else {}),
         } for c in content.contacts.contacts]},
         "survey": {
             "scale": list(content.survey.scale),
@@ -191,7 +194,9 @@ def from_json(data: dict) -> model.Content:
                               audiences=tuple(c["audiences"]),
                               hours=Hours(c["hours"]["text"], tuple(c["hours"]["open"]), tuple(c["hours"]["closed"])),
                               source_url=c["source_url"], source_note=c["source_note"],
-                              found_on=dt.date.fromisoformat(c["found_on"]))
+                              found_on=dt.date.fromisoformat(c["found_on"]), note=c.get("note", ""),
+                              order=c.get("order", 0),
+                              verified_on=dt.date.fromisoformat(c["verified_on"]) if c.get("verified_on") else None)
             for c in data["contacts"]["contacts"])),
         survey=model.Survey(
             scale=tuple(survey["scale"]),

@@ -310,6 +310,10 @@ class HelpContact:
     kind: str = "phone"
     url: str = ""                   # the operator's page: the link for LINE and chat services
     audiences: tuple[str, ...] = (GENERAL,)
+    # Set only by the ward's edits in the app (training/contact_edits.py), never by the files:
+    note: str = ""                  # a short note people read under the line on /help
+    order: int = 0                  # where the ward puts the line (0: the file's order)
+    verified_on: dt.date | None = None  # the day (JST) the ward last checked it against its source
 
     @property
     def tel_href(self) -> str:

@@ -49,4 +49,4 @@ def home():
 @bp.route("/help")
 def help_now():
     """いますぐ相談したい方へ: public, no sign-in, linked from every page."""
-    return render_template("main/help.html", help_contacts=current_content().contacts)
+    return render_template("main/help.html")  # help_contacts and help_lines: the layout context

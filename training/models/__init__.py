@@ -4,6 +4,7 @@ from training.models.audit import AuditEntry
 from training.models.base import Base, UTCDateTime, utcnow
 from training.models.certificate import Certificate
 from training.models.checkin import CheckIn
+from training.models.contact import ContactEdit, ContactRevision, ContactVerification
 from training.models.cohort import Assignment, Cohort, CohortMember, CohortOwner, Reminder, RosterUpload
 from training.models.progress import (
     CourseCompletion,
@@ -31,6 +32,9 @@ __all__ = [
     "Cohort",
     "CohortMember",
     "CohortOwner",
+    "ContactEdit",
+    "ContactRevision",
+    "ContactVerification",
     "CourseCompletion",
     "LimitEvent",
     "ModuleCompletion",
