@@ -174,7 +174,9 @@ def section(course_id, module_id, section_id):
     if index > 0:
         previous_url = url_for("learn.section", course_id=course.id, module_id=module.id, section_id=sections[index - 1].id)
     elif module_index > 0:
-        previous_url = url_for("learn.quiz", course_id=course.id, module_id=course.modules[module_index - 1])
+        only = open_modules(current_user, course)
+        if only is None or course.modules[module_index - 1] in only:
+            previous_url = url_for("learn.quiz", course_id=course.id, module_id=course.modules[module_index - 1])
     return render_template("learn/section.html", course=course, module=module, sections=sections, index=index,
                            section=sections[index], progress=progress, previous_url=previous_url,
                            module_number=module_index + 1,
