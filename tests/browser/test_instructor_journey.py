@@ -43,3 +43,16 @@ def test_instructor_runs_a_class(page, live_server, screenshot, tmp_path):
     assert page.get_by_role("cell", name="収納 一郎").count() + page.get_by_text("収納 一郎").count() > 0
     expect(page.get_by_text("未着手").first).to_be_visible()
     screenshot(page, "instructor-progress")
+
+    # One module assigned on its own (issue 16): listed with its due date and tracked by itself.
+    page.get_by_role("navigation", name="現在地").get_by_role("link", name="収納課 12月 ゲートキーパー研修").click()
+    page.get_by_label("モジュール（任意").select_option("counter-staff/counter-signs")
+    page.get_by_label("期限（任意）").fill("2027-01-15")
+    page.get_by_role("button", name="追加する").click()
+    expect(page.get_by_text("割り当てを追加しました。")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="モジュール『窓口で気づくサイン").first).to_be_visible()
+    page.get_by_role("link", name="進み具合").click()
+    page.get_by_label("割り当て（講座・モジュール）").select_option("counter-staff/counter-signs")
+    page.get_by_role("button", name="表示").click()
+    expect(page.get_by_text("モジュール『窓口で気づくサイン ― 税・収納・保険の窓口から』（期限 2027年1月15日）")).to_be_visible()
+    expect(page.get_by_role("cell", name="未着手").first).to_be_visible()
