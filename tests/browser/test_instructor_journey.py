@@ -3,10 +3,19 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD, sign_in
+from tests.browser.test_accessibility import BLOCKING, describe, run_axe
 
 pytestmark = pytest.mark.browser
 
 HEADER = "職員番号,氏名,ふりがな,所属,メールアドレス,受講区分"
+
+
+@pytest.fixture
+def page(browser):
+    """A desktop page that lets axe-core be injected (the app's CSP allows no inline script)."""
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    yield context.new_page()
+    context.close()
 
 
 def test_instructor_runs_a_class(page, live_server, screenshot, tmp_path):
@@ -43,3 +52,18 @@ def test_instructor_runs_a_class(page, live_server, screenshot, tmp_path):
     assert page.get_by_role("cell", name="収納 一郎").count() + page.get_by_text("収納 一郎").count() > 0
     expect(page.get_by_text("未着手").first).to_be_visible()
     screenshot(page, "instructor-progress")
+
+    # One module assigned on its own (issue 16): listed with its due date and tracked by itself.
+    page.get_by_role("navigation", name="現在地").get_by_role("link", name="収納課 12月 ゲートキーパー研修").click()
+    page.get_by_label("モジュール（任意").select_option("counter-staff/counter-signs")
+    page.get_by_label("期限（任意）").fill("2027-01-15")
+    page.get_by_role("button", name="追加する").click()
+    expect(page.get_by_text("割り当てを追加しました。")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="モジュール『窓口で気づくサイン").first).to_be_visible()
+    blocking = [v for v in run_axe(page)["violations"] if v["impact"] in BLOCKING]
+    assert not blocking, describe(blocking)
+    page.get_by_role("link", name="進み具合").click()
+    page.get_by_label("割り当て（講座・モジュール）").select_option("counter-staff/counter-signs")
+    page.get_by_role("button", name="表示").click()
+    expect(page.get_by_text("モジュール『窓口で気づくサイン ― 税・収納・保険の窓口から』（期限 2027年1月15日）")).to_be_visible()
+    expect(page.get_by_role("cell", name="未着手").first).to_be_visible()

@@ -154,7 +154,7 @@ def test_assignments_add_and_remove(app, client, login_as, create_user_factory):
                                                                   "module_id": "counselor-debt", "due_on": "2027-02-28"})
     bad = client.post(f"/teach/classes/{cohort_id}/assignments", data={"csrf_token": csrf(page), "course_id": "counselors",
                                                                         "module_id": "hs-notice"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422 and "講座「相談員向けゲートキーパー講座」に含まれていません" in bad.get_data(as_text=True)
     with app.app_context():
         rows = db.session.scalars(select(Assignment).where(Assignment.cohort_id == cohort_id)).all()
         assert {(a.course_id, a.module_id) for a in rows} == {("counter-staff", None), ("counselors", "counselor-debt")}

@@ -20,7 +20,7 @@ from training.dates import today_jst
 from training.extensions import db
 from training.learn import checkins, quiz_review, surveys
 from training.learn.completion import record_completions
-from training.learn.enrolment import can_take
+from training.learn.enrolment import can_take, open_modules
 from training.learn.progress import course_progress, load_records
 from training.learn.scenario_play import review
 from training.models import QuizAttempt, SectionView
@@ -39,10 +39,34 @@ def load_course(course_id: str):
     return content, course
 
 
+NOT_ASSIGNED = ("このモジュールは受講の対象になっていません（クラスで割り当てられたモジュールだけを受講できます）。"
+                "研修担当にお問い合わせください。")
+
+
 def load_module(content, course, module_id: str):
+    """The module of the course, 404 if it has none such, 403 if only other modules are open."""
     if module_id not in course.modules:
         abort(404)
+    only = open_modules(current_user, course)
+    if only is not None and module_id not in only:
+        abort(403, description=NOT_ASSIGNED)
     return content.module(module_id)
+
+
+def next_open_step(progress, only: frozenset[str] | None, module_id: str | None = None):
+    """The next unfinished step the user may take: of the whole course (``only`` None), or of
+    the open modules (the content note and pre-survey come first); of one module if given."""
+    if only is None and module_id is None:
+        return progress.next_step
+    for step, done in zip(progress.steps, progress.done):
+        if done:
+            continue
+        if step.kind == "pre_survey":
+            return step
+        if step.kind in ("section", "quiz") and (only is None or step.module_id in only) \
+                and module_id in (None, step.module_id):
+            return step
+    return None
 
 
 def load_section(content, course, module_id: str, section_id: str):
@@ -82,17 +106,21 @@ def course(course_id):
     """Course overview: modules with status, scenarios, surveys, one button to resume."""
     content, course = load_course(course_id)
     progress = course_progress(course, content, load_records(current_user.id, course.id))
-    return render_template("learn/course.html", course=course, progress=progress, content=content,
-                           resume_url=step_url(course, progress.next_step))
+    only = open_modules(current_user, course)
+    return render_template("learn/course.html", course=course, progress=progress, content=content, only=only,
+                           resume_url=step_url(course, next_open_step(progress, only)))
 
 
 @bp.route("/<course_id>/resume")
 @roles_required("trainee")
 def resume(course_id):
-    """Go to the next unfinished step."""
+    """Go to the next unfinished step (of the course, or of ``?module=`` an assigned module)."""
     content, course = load_course(course_id)
     progress = course_progress(course, content, load_records(current_user.id, course.id))
-    return redirect(step_url(course, progress.next_step))
+    module_id = request.args.get("module")
+    if module_id is not None and module_id not in course.modules:
+        module_id = None
+    return redirect(step_url(course, next_open_step(progress, open_modules(current_user, course), module_id)))
 
 
 @bp.route("/<course_id>/survey/<phase>", methods=["GET", "POST"])
@@ -146,7 +174,9 @@ def section(course_id, module_id, section_id):
     if index > 0:
         previous_url = url_for("learn.section", course_id=course.id, module_id=module.id, section_id=sections[index - 1].id)
     elif module_index > 0:
-        previous_url = url_for("learn.quiz", course_id=course.id, module_id=course.modules[module_index - 1])
+        only = open_modules(current_user, course)
+        if only is None or course.modules[module_index - 1] in only:
+            previous_url = url_for("learn.quiz", course_id=course.id, module_id=course.modules[module_index - 1])
     return render_template("learn/section.html", course=course, module=module, sections=sections, index=index,
                            section=sections[index], progress=progress, previous_url=previous_url,
                            module_number=module_index + 1,
@@ -217,7 +247,7 @@ def attempt(course_id, attempt_id):
         abort(404)
     quiz = content.quiz(attempt.quiz_id)
     progress = course_progress(course, content, load_records(current_user.id, course.id))
-    next_url = step_url(course, progress.next_step)
+    next_url = step_url(course, next_open_step(progress, open_modules(current_user, course)))
     if attempt.kind == "scenario":
         steps = attempt.answers.get("steps", [])
         current = quiz is not None and quiz.version == attempt.content_version

@@ -18,7 +18,8 @@ from training.integers import parse_int
 from training.learn import scenario_play as play
 from training.learn.completion import record_completions
 from training.learn.progress import course_progress, load_records
-from training.learn.routes import bp, load_course, require_pre_survey
+from training.learn.enrolment import open_modules
+from training.learn.routes import NOT_ASSIGNED, bp, load_course, require_pre_survey
 from training.models import QuizAttempt, ScenarioRun, utcnow
 
 
@@ -26,6 +27,8 @@ def _load_scenario(course_id: str, scenario_id: str):
     content, course = load_course(course_id)
     if scenario_id not in course.scenarios:
         abort(404)
+    if open_modules(current_user, course) is not None:  # only single modules are assigned
+        abort(403, description=NOT_ASSIGNED)
     scenario = content.quiz(scenario_id)
     if not isinstance(scenario, Scenario):
         abort(404)

@@ -34,8 +34,10 @@ def home():
         certificates = {c.course_id: c for c in current_certificates([current_user.id])}
         content = current_content()
         records = load_records(current_user.id)
-        courses = [(item, course_progress(item.course, content, records))
-                   for item in available_courses(current_user, content)]
+        courses = []
+        for item in available_courses(current_user, content):
+            progress = course_progress(item.course, content, records)
+            courses.append((item, progress, {m.module.id: m for m in progress.modules}))
     today = today_jst()
     # Requests to talk of the classes this user owns (the home page is their channel, mail or not).
     talk_requests = open_for_owner(current_user.id) if current_user.has_role("instructor", "admin") else []

@@ -37,3 +37,48 @@ class OwnerForm(JapaneseForm):
 class JoinForm(JapaneseForm):
     code = StringField("参加コード（例：ABCD-EFGH）", validators=[DataRequired("参加コードを入力してください。"),
                                                                max_length(20)])
+
+
+class AssignmentForm(JapaneseForm):
+    """Assign a whole course, or one module of it, to a class.
+
+    The module list is grouped by course (one optgroup per course, each module named once in
+    it); an option's value names the pair ``course/module``, so a module shared by several
+    courses is always the one of the course it was picked under. The pair must match the
+    course chosen above (checked here, without JavaScript): otherwise the module field says so.
+    A bare module id (older forms) is taken as a module of the chosen course.
+    """
+
+    course_id = SelectField("講座", choices=[], validate_choice=True)
+    module_id = StringField("モジュール（任意。選ぶと、そのモジュールだけが課題になります）")
+    due_on = DateField("期限（任意）", validators=[Optional()])
+
+    content = None  # set by assignment_form
+
+    def validate_module_id(self, field):
+        value = (field.data or "").strip()
+        course = self.content.course(self.course_id.data or "") if self.content else None
+        if not value or course is None:
+            field.data = None
+            return
+        course_part, _, module_part = value.rpartition("/")
+        module = self.content.module(module_part) if len(module_part) <= 64 else None
+        if module is None or len(course_part) > 64:
+            raise ValidationError("モジュールは選択肢の中から選んでください。")
+        if (course_part and course_part != course.id) or module.id not in course.modules:
+            raise ValidationError(
+                f"モジュール『{module.title}』は講座「{course.title}」に含まれていません。"
+                f"講座「{course.title}」の見出しの下にあるモジュールを選ぶか、講座を選び直してください。")
+        field.data = module.id
+
+
+def assignment_form(content, cohort) -> AssignmentForm:
+    """The assignment form with the content's courses (the class's own course first chosen);
+    filled from the request when it is a submission."""
+    form = AssignmentForm()
+    form.content = content
+    form.course_id.choices = [(c.id, c.title) for c in content.courses]
+    if not form.is_submitted():
+        own = content.course_for_audience(cohort.audience)
+        form.course_id.data = own.id if own else None
+    return form

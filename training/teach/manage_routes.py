@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 
-import datetime as dt
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -18,9 +17,9 @@ from training.dates import fiscal_year_of, today_jst
 from training.extensions import db
 from training.models import AUDIENCES, Assignment, CohortOwner, RosterUpload, utcnow
 from training.teach import classes
-from training.teach.forms import ClassForm, OwnerForm, RosterForm
+from training.teach.forms import ClassForm, OwnerForm, RosterForm, assignment_form
 from training.teach.roster import MAX_BYTES, RosterError, apply, check, fingerprint, parse
-from training.teach.routes import bp, load_cohort
+from training.teach.routes import bp, cohort_page, load_cohort
 
 
 CHANGED_SINCE_PREVIEW = ("名簿の確認のあとで、登録内容が変わりました（ほかの取り込みが同時に行われたなど）。"
@@ -184,23 +183,22 @@ def roster_apply(cohort_id: int, upload_id: int):
 @bp.route("/classes/<int:cohort_id>/assignments", methods=["POST"])
 @roles_required("instructor", "admin")
 def add_assignment(cohort_id: int):
-    """Assign another course, or a single module of a course, with a due date."""
+    """Assign another course, or a single module of a course, with a due date. A course and
+    module that do not belong together (or a bad date) show the class page again with the
+    message at the field; nothing is stored."""
     cohort = load_cohort(cohort_id)
     content = current_content()
-    course = content.course(request.form.get("course_id", ""))
-    module_id = request.form.get("module_id") or None
-    if course is None or (module_id and module_id not in course.modules):
-        abort(400)
-    try:
-        due_on = dt.date.fromisoformat(request.form["due_on"]) if request.form.get("due_on") else None
-    except ValueError:
-        flash("期限の日付が正しくありません。", "error")
-        return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+    form = assignment_form(content, cohort)
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return cohort_page(cohort, form=form, status=422)
+    course, module_id = content.course(form.course_id.data), form.module_id.data
     exists = any(a.course_id == course.id and a.module_id == module_id for a in cohort.assignments)
     if exists:
         flash("同じ割り当てがすでにあります。", "info")
     else:
-        cohort.assignments.append(Assignment(course_id=course.id, module_id=module_id, due_on=due_on))
+        cohort.assignments.append(Assignment(course_id=course.id, module_id=module_id, due_on=form.due_on.data))
         audit.record("class.assign", target_type="cohort", target_id=cohort.id, course=course.id, module=module_id)
         db.session.commit()
         flash("割り当てを追加しました。", "info")

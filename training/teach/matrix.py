@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from training.content.model import Content, Course
 from training.dates import format_datetime
-from training.learn.progress import CourseProgress, Records, course_progress
+from training.learn.progress import CourseProgress, ModuleStatus, Records, course_progress
 from training.spreadsheet import csv_bytes
 
 STATUS_LABELS = {"not_started": "未着手", "in_progress": "受講中", "overdue": "期限超過", "complete": "修了"}
@@ -18,10 +18,22 @@ class MemberRow:
     user: object
     progress: CourseProgress
     status: str
+    #: Set when the matrix shows a single assigned module: the row is about that module only.
+    module: ModuleStatus | None = None
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def percent(self) -> int:
+        """Of the course, or of the module shown (its sections and its check quiz)."""
+        if self.module is None:
+            return self.progress.percent
+        m = self.module
+        if m.completed_at:
+            return 100
+        return round(100 * (m.sections_viewed + (1 if m.quiz.passed else 0)) / (m.sections_total + 1))
 
 
 def member_status(progress: CourseProgress, due_on: dt.date | None, today: dt.date) -> str:
@@ -32,13 +44,26 @@ def member_status(progress: CourseProgress, due_on: dt.date | None, today: dt.da
     return "in_progress" if progress.started else "not_started"
 
 
+def module_member_status(status: ModuleStatus, due_on: dt.date | None, today: dt.date) -> str:
+    """A single assigned module: complete when the module is, whatever the rest of the course."""
+    if status.completed_at:
+        return "complete"
+    if due_on and today > due_on:
+        return "overdue"
+    return "in_progress" if status.sections_viewed or status.quiz.count else "not_started"
+
+
 def build(members, records: dict[int, Records], course: Course, content: Content, due_on: dt.date | None,
-          today: dt.date) -> list[MemberRow]:
-    """One row per member (pure: no database access)."""
+          today: dt.date, module_id: str | None = None) -> list[MemberRow]:
+    """One row per member (pure: no database access); about one module when ``module_id`` is given."""
     rows = []
     for user in members:
         progress = course_progress(course, content, records[user.id])
-        rows.append(MemberRow(user, progress, member_status(progress, due_on, today)))
+        if module_id is None:
+            rows.append(MemberRow(user, progress, member_status(progress, due_on, today)))
+            continue
+        status = next(m for m in progress.modules if m.module.id == module_id)
+        rows.append(MemberRow(user, progress, module_member_status(status, due_on, today), status))
     return rows
 
 
@@ -46,7 +71,7 @@ def filter_and_sort(rows: list[MemberRow], status: str, sort: str) -> list[Membe
     if status in STATUS_LABELS:
         rows = [r for r in rows if r.status == status]
     if sort == "progress":
-        return sorted(rows, key=lambda r: (-r.progress.percent, r.user.name_kana or r.user.display_name))
+        return sorted(rows, key=lambda r: (-r.percent, r.user.name_kana or r.user.display_name))
     if sort == "activity":
         epoch = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
         return sorted(rows, key=lambda r: r.progress.last_activity or epoch, reverse=True)
@@ -70,8 +95,15 @@ def cell_text(status) -> str:
     return f"学習中（{status.sections_viewed}/{status.sections_total}節{quiz}）"
 
 
-def to_csv(rows: list[MemberRow], course: Course, content: Content) -> bytes:
-    """The matrix as an Excel-ready CSV (UTF-8 with BOM)."""
+def to_csv(rows: list[MemberRow], course: Course, content: Content, module_id: str | None = None) -> bytes:
+    """The matrix as an Excel-ready CSV (UTF-8 with BOM); of one module when ``module_id`` is given."""
+    if module_id is not None:
+        header = ["職員番号", "氏名", "ふりがな", "所属", "状態", "進捗率(%)", "最終学習日時",
+                  content.module(module_id).title, "モジュール修了日時"]
+        return csv_bytes(header, [[
+            row.user.employee_no or "", row.user.display_name, row.user.name_kana or "", row.user.department or "",
+            row.status_label, row.percent, format_datetime(row.progress.last_activity), cell_text(row.module),
+            format_datetime(row.module.completed_at)] for row in rows])
     modules = [content.module(m) for m in course.modules]
     header = ["職員番号", "氏名", "ふりがな", "所属", "状態", "進捗率(%)", "最終学習日時",
               *[m.title for m in modules], *[f"シナリオ：{content.quiz(s).title}" for s in course.scenarios], "修了日時"]

@@ -45,12 +45,15 @@ def smtp_configured() -> bool:
     return bool(current_app.config.get("MAIL_SERVER"))
 
 
-def default_message(cohort, course, due_on, url: str) -> tuple[str, str]:
-    """Subject and body in Japanese (the instructor may edit both before sending)."""
+def default_message(cohort, target, due_on, url: str) -> tuple[str, str]:
+    """Subject and body in Japanese (the instructor may edit both before sending). ``target`` is
+    what is asked for: a course, or an assigned module (a teach.targets.Target)."""
     due = f"受講期限は {format_date(due_on)} です。" if due_on else ""
-    subject = f"【{current_app.config['ORGANISATION_NAME']}】{course.title}の受講のお願い"
+    title = target.label if hasattr(target, "label") else target.title
+    minutes = target.minutes
+    subject = f"【{current_app.config['ORGANISATION_NAME']}】{title}の受講のお願い"
     body = (f"{cohort.name} の受講者の皆さま\n\n"
-            f"{course.title}（e-ラーニング、約{course.minutes}分）の受講をお願いします。{due}\n"
+            f"{title}（e-ラーニング、約{minutes}分）の受講をお願いします。{due}\n"
             f"途中で中断しても、次回は続きから再開できます。\n\n{url}\n\n"
             "ご不明な点は研修担当までお問い合わせください。\n"
             "※この研修では、つらい気持ちについて扱います。ご自身がつらいときは、サイト右上の"

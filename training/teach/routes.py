@@ -17,13 +17,15 @@ from training.database import writes_on_get
 from training.dates import format_datetime, today_jst
 from training.extensions import db
 from training.learn.progress import load_records_for
-from training.models import Cohort, CohortMember, CohortOwner, CourseCompletion, Reminder, User
+from training.models import Cohort, CohortMember, CohortOwner, CourseCompletion, ModuleCompletion, Reminder, User
 from training.site_settings import load as load_settings
 from training.learn import checkins
 from training.teach import analysis as insights
 from training.spreadsheet import csv_bytes
 from training.teach import matrix
 from training.teach import reminders as reminder_mail
+from training.teach.forms import assignment_form
+from training.teach.targets import choose as choose_target, cohort_targets
 from training.text_input import too_long
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
@@ -64,18 +66,29 @@ def classes():
 @roles_required("instructor", "admin")
 def cohort(cohort_id: int):
     """Members with their completions and certificates."""
-    cohort = load_cohort(cohort_id)
-    courses = cohort_courses(cohort)
+    return cohort_page(load_cohort(cohort_id))
+
+
+def cohort_page(cohort: Cohort, form=None, status: int = 200):
+    """The class page: each assignment (a course, or a single module) with every member's completion.
+    ``form`` is the assignment form to show again with its messages."""
+    content = current_content()
+    targets = cohort_targets(cohort, content)
     members = db.session.scalars(select(User).join(CohortMember).where(CohortMember.cohort_id == cohort.id)
                                  .options(noload(User.role_rows)).order_by(User.name_kana, User.display_name)).all()
     ids = [m.id for m in members]
     completions = {(c.user_id, c.course_id): c for c in db.session.scalars(
         select(CourseCompletion).where(CourseCompletion.user_id.in_(ids)))}
+    module_ids = {t.module.id for t in targets if t.module}
+    module_done = {(c.user_id, c.course_id, c.module_id): c.completed_at for c in db.session.scalars(
+        select(ModuleCompletion).where(ModuleCompletion.user_id.in_(ids), ModuleCompletion.module_id.in_(module_ids)))
+    } if module_ids and ids else {}
     certificates = {(c.user_id, c.course_id): c for c in current_certificates(ids)}
     today = today_jst()
-    return render_template("teach/cohort.html", cohort=cohort, courses=courses, members=members, content=current_content(),
-                           completions=completions, certificates=certificates,
-                           states={c.id: STATE_LABELS[state(c, today)] for c in certificates.values()})
+    return render_template("teach/cohort.html", cohort=cohort, targets=targets, members=members, content=content,
+                           completions=completions, module_done=module_done, certificates=certificates, today=today,
+                           assign_form=form or assignment_form(content, cohort),
+                           states={c.id: STATE_LABELS[state(c, today)] for c in certificates.values()}), status
 
 
 @bp.route("/classes/<int:cohort_id>/certificates.zip")
@@ -94,21 +107,22 @@ def certificates_zip(cohort_id: int):
     return response
 
 
-def _matrix(cohort, course_id: str | None):
-    """Members, their records (one query) and the chosen course of the class."""
+def _matrix(cohort, values):
+    """Members, their records (one query) and the chosen assignment of the class: ``?show=``
+    a course id or course/module (``?course=`` still names a whole course)."""
     content = current_content()
-    courses = cohort_courses(cohort)
-    if not courses:
+    targets = cohort_targets(cohort, content)
+    target = choose_target(targets, values.get("show"), values.get("course"))
+    if target is None:
         abort(404)
-    course = next((c for c in courses if c.id == course_id), courses[0])
     # Roles are not shown here; not loading them keeps the query count the same for any class size
     # (roles load in batches of 500 otherwise).
     members = db.session.scalars(select(User).join(CohortMember).where(CohortMember.cohort_id == cohort.id)
                                  .options(noload(User.role_rows))).all()
-    records = load_records_for([m.id for m in members], course.id)
-    due = next((a.due_on for a in cohort.assignments if a.course_id == course.id and a.module_id is None), None)
-    rows = matrix.build(members, records, course, content, due or cohort.due_on, today_jst())
-    return content, courses, course, rows
+    records = load_records_for([m.id for m in members], target.course.id)
+    rows = matrix.build(members, records, target.course, content, target.due_on, today_jst(),
+                        module_id=target.module.id if target.module else None)
+    return content, targets, target, rows
 
 
 @bp.route("/classes/<int:cohort_id>/progress")
@@ -116,12 +130,12 @@ def _matrix(cohort, course_id: str | None):
 def progress(cohort_id: int):
     """Trainees × modules: status, scores, last activity; filter and sort."""
     cohort = load_cohort(cohort_id)
-    content, courses, course, rows = _matrix(cohort, request.args.get("course"))
+    content, targets, target, rows = _matrix(cohort, request.args)
     status, sort = request.args.get("status", ""), request.args.get("sort", "name")
     shown = matrix.filter_and_sort(rows, status, sort)
-    return render_template("teach/progress.html", cohort=cohort, courses=courses, course=course, rows=shown,
-                           counts=matrix.counts(rows), status=status, sort=sort, content=content,
-                           statuses=matrix.STATUS_LABELS, sorts=matrix.SORTS)
+    return render_template("teach/progress.html", cohort=cohort, targets=targets, target=target,
+                           course=target.course, rows=shown, counts=matrix.counts(rows), status=status, sort=sort,
+                           content=content, statuses=matrix.STATUS_LABELS, sorts=matrix.SORTS)
 
 
 @bp.route("/classes/<int:cohort_id>/progress.csv")
@@ -130,9 +144,10 @@ def progress(cohort_id: int):
 def progress_csv(cohort_id: int):
     """The same matrix as CSV (UTF-8 with BOM, opens in Excel)."""
     cohort = load_cohort(cohort_id)
-    content, _courses, course, rows = _matrix(cohort, request.args.get("course"))
+    content, _targets, target, rows = _matrix(cohort, request.args)
     shown = matrix.filter_and_sort(rows, request.args.get("status", ""), request.args.get("sort", "name"))
-    response = Response(matrix.to_csv(shown, course, content), mimetype="text/csv")
+    response = Response(matrix.to_csv(shown, target.course, content, target.module.id if target.module else None),
+                        mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-progress.csv"'
     response.headers["Cache-Control"] = "private, no-store"
     audit.record("class.progress_export", target_type="cohort", target_id=cohort.id, rows=len(shown))
@@ -166,11 +181,10 @@ def analysis(cohort_id: int):
 def reminders(cohort_id: int):
     """Overdue and not-started trainees; send them a reminder (SMTP or outbox), recorded."""
     cohort = load_cohort(cohort_id)
-    content, _courses, course, rows = _matrix(cohort, request.values.get("course"))
-    due = next((a.due_on for a in cohort.assignments if a.course_id == course.id and a.module_id is None), None)
-    due = due or cohort.due_on
+    content, targets, target, rows = _matrix(cohort, request.values)
+    course, due = target.course, target.due_on
     groups = {key: [r for r in rows if r.status == key] for key in reminder_mail.GROUPS}
-    subject, body = reminder_mail.default_message(cohort, course, due, url_for("main.home", _external=True))
+    subject, body = reminder_mail.default_message(cohort, target, due, url_for("main.home", _external=True))
     if request.method == "POST":
         group = request.form.get("group", "")
         if group not in groups:
@@ -178,7 +192,7 @@ def reminders(cohort_id: int):
         problem = _reminder_text_problem(request.form)
         if problem:
             flash(problem, "error")  # nothing is sent or recorded
-            return redirect(url_for("teach.reminders", cohort_id=cohort.id, course=course.id))
+            return redirect(url_for("teach.reminders", cohort_id=cohort.id, show=target.key))
         batch = request.form.get("batch")
         if not reminder_mail.valid_batch_key(batch):
             abort(400)  # every form carries one; without it a retry could not be recognised
@@ -192,12 +206,13 @@ def reminders(cohort_id: int):
             message += (f"この送信はすでに受け付けていたため、すでに記録されていた{counts['skipped']}人には"
                         "送っていません（二重送信の防止）。")
         flash(message, "info")
-        return redirect(url_for("teach.reminders", cohort_id=cohort.id, course=course.id))
+        return redirect(url_for("teach.reminders", cohort_id=cohort.id, show=target.key))
     history = db.session.scalars(select(Reminder).where(Reminder.cohort_id == cohort.id)
                                  .order_by(Reminder.created_at.desc()).limit(200)).all()
     names = {r.user.id: r.user.display_name for r in rows}
     # A new key per page load: sending this form twice is one batch, loading the page again is a new one.
-    return render_template("teach/reminders.html", cohort=cohort, course=course, groups=groups,
+    return render_template("teach/reminders.html", cohort=cohort, course=course, target=target, targets=targets,
+                           groups=groups,
                            labels=reminder_mail.GROUPS, subject=subject, body=body, history=history, names=names,
                            smtp=reminder_mail.smtp_configured(), batch=secrets.token_urlsafe(16),
                            status_labels=reminder_mail.STATUS_LABELS)
