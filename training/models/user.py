@@ -5,10 +5,11 @@ import datetime as dt
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.models.base import Base, UTCDateTime, utcnow
+from training.text_fold import SEARCH_KEY_LENGTH, number_key, search_key
 
 #: role id -> Japanese label. A user may hold several.
 ROLES: dict[str, str] = {
@@ -52,6 +53,10 @@ class User(UserMixin, Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Folded name, kana, login id and number for search (training/text_fold.py), and the
+    #: employee number without leading zeros; both kept by the listeners below on every write.
+    search_key: Mapped[str | None] = mapped_column(String(SEARCH_KEY_LENGTH), index=True)
+    employee_no_digits: Mapped[str | None] = mapped_column(String(32), index=True)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -97,8 +102,21 @@ class User(UserMixin, Base):
     def audience_label(self) -> str:
         return AUDIENCES.get(self.audience or "", "")
 
+    def refresh_search_keys(self) -> None:
+        """Recompute ``search_key`` and ``employee_no_digits`` from the current values."""
+        self.search_key = search_key(self.display_name, self.name_kana, self.login_id, self.employee_no)
+        self.employee_no_digits = number_key(self.employee_no)
+
     def __repr__(self) -> str:
         return f"<User {self.login_id}>"
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _keep_search_keys(_mapper, _connection, user: User) -> None:
+    # Every ORM writer (accounts, admin forms, roster import, join codes, retention, CLI, demo)
+    # goes through here, so the keys cannot go stale; Core inserts must call search_key themselves.
+    user.refresh_search_keys()
 
 
 class UserRole(Base):
