@@ -26,7 +26,8 @@ BATCH = 500
 
 
 def upgrade():
-    # Batch mode: SQLite cannot ALTER a table in place.
+    # Batch mode, though SQLite adds columns and indexes in place here: the table is not copied
+    # (copying "user" with foreign keys on would cascade its DROP to every child row).
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('search_key', sa.String(length=SEARCH_KEY_LENGTH), nullable=True))
         batch_op.add_column(sa.Column('employee_no_digits', sa.String(length=32), nullable=True))
@@ -54,6 +55,14 @@ def upgrade():
 
 
 def downgrade():
+    if op.get_bind().dialect.name == 'sqlite':
+        # Native DROP COLUMN (SQLite 3.35+): a batch copy of "user" would drop the old table,
+        # and with foreign keys on that DROP deletes every row that refers to a user.
+        op.drop_index('ix_user_employee_no_digits', table_name='user')
+        op.drop_index('ix_user_search_key', table_name='user')
+        op.execute('ALTER TABLE "user" DROP COLUMN employee_no_digits')
+        op.execute('ALTER TABLE "user" DROP COLUMN search_key')
+        return
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_employee_no_digits'))
         batch_op.drop_index(batch_op.f('ix_user_search_key'))
