@@ -5,7 +5,7 @@ import datetime as dt
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, event
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.models.base import Base, UTCDateTime, utcnow
@@ -111,12 +111,23 @@ class User(UserMixin, Base):
         return f"<User {self.login_id}>"
 
 
+#: The columns the search keys are made of.
+_KEY_SOURCES = ("display_name", "name_kana", "login_id", "employee_no")
+
+
 @event.listens_for(User, "before_insert")
-@event.listens_for(User, "before_update")
-def _keep_search_keys(_mapper, _connection, user: User) -> None:
+def _search_keys_on_insert(_mapper, _connection, user: User) -> None:
     # Every ORM writer (accounts, admin forms, roster import, join codes, retention, CLI, demo)
-    # goes through here, so the keys cannot go stale; Core inserts must call search_key themselves.
+    # goes through these two listeners, so the keys cannot go stale; Core inserts must call
+    # training.text_fold.search_key themselves.
     user.refresh_search_keys()
+
+
+@event.listens_for(User, "before_update")
+def _search_keys_on_update(_mapper, _connection, user: User) -> None:
+    state = inspect(user)
+    if user.search_key is None or any(state.attrs[name].history.has_changes() for name in _KEY_SOURCES):
+        user.refresh_search_keys()   # not on a sign-in's last_login_at, say
 
 
 class UserRole(Base):
