@@ -35,4 +35,5 @@ def test_the_stored_key_holds_every_part_folded():
 def test_query_rule_for_digits():
     # 3 digits or more: a part of the zero-stripped number; fewer: the whole number only.
     assert "LIKE" in str(condition("451")) and "LIKE" not in str(condition("45"))
+    assert "LIKE" not in str(condition("000")) and "LIKE" not in str(condition("0045"))
     assert condition("　 ") is None

@@ -5,9 +5,10 @@ The query is folded exactly as the stored ``user.search_key`` (training/text_fol
 
 * a query of digits only matches ``employee_no_digits`` (the number without leading zeros)
   after its own leading zeros are removed: 4513 and 004513 both find 004513;
-* with 3 digits or more it also matches inside the number (451 finds 004513) and inside the
-  rest of the key (a login id such as t004513); shorter digit queries match a whole number
-  only, so 7 finds 007 but not 170 or every id holding a 7.
+* with 3 digits or more (not counting leading zeros) it also matches inside the number (451
+  finds 004513) and inside the rest of the key (a login id such as t004513); shorter digit
+  queries match a whole number (or login id) only, so 7 and 007 find 007 but not 170, and
+  000 does not list every number holding a 0.
 
 Instructors search only the members of the classes they own (``within_cohorts_of``).
 """
@@ -48,7 +49,7 @@ def condition(query: str):
     digits = digits_query(query)
     if digits is not None:
         number = digits.lstrip("0") or "0"
-        if len(digits) >= MIN_PART_DIGITS:
+        if len(number) >= MIN_PART_DIGITS:   # counted without the leading zeros: 000 is not a part
             return or_(User.employee_no_digits.like(_like(number), escape="\\"),
                        User.search_key.like(_like(fold(digits)), escape="\\"))
         return or_(User.employee_no_digits == number, User.login_id == digits)
