@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 OUT=test-artifacts/bench
 mkdir -p "$OUT"
-all=(lesson_throughput help_contacts_cache certificate_render certificate_zip_memory matrix_render export_completions login_timing load_test)
+all=(lesson_throughput help_contacts_cache certificate_render certificate_zip_memory matrix_render export_completions login_timing people_search load_test)
 names=("$@")
 [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 status=0

@@ -15,6 +15,7 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("main.home", "ホーム"),
     NavItem("teach.classes", "担当クラス", frozenset({"instructor", "admin"})),
+    NavItem("teach.people", "受講者の検索", frozenset({"instructor"})),
     NavItem("records.dashboard", "養成状況", frozenset({"admin", "personnel"})),
     NavItem("records.export_page", "修了記録の出力", frozenset({"admin", "personnel"})),
     NavItem("records.people", "個人の履歴", frozenset({"admin", "personnel"})),

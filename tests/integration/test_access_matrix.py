@@ -66,6 +66,9 @@ MATRIX = {
     ("POST", "/teach/classes/<int:cohort_id>/assignments/<int:assignment_id>/delete"): {"instructor", "admin"},
     ("GET", "/records/"): {"personnel", "admin"},
     ("GET", "/records/people"): {"personnel", "admin"},
+    ("GET", "/records/people/<int:user_id>"): {"personnel", "admin"},  # then any trainee (others 404)
+    ("GET", "/teach/people"): {"instructor", "admin"},  # then only members of the asker's classes
+    ("GET", "/teach/people/<int:user_id>"): {"instructor", "admin"},  # then own classes' members (others 404)
     ("GET", "/records/export"): {"personnel", "admin"},
     ("GET", "/records/tokens"): {"personnel", "admin"},
     ("POST", "/records/tokens"): {"personnel", "admin"},

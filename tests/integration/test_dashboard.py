@@ -44,4 +44,7 @@ def test_person_history(app, client, login_as, create_user_factory):
               audience="counter_staff", display_name="光が丘 健", employee_no="000301")
     login_as("personnel", audience=None)
     html = client.get("/records/people?q=000301").get_data(as_text=True)
+    assert "光が丘 健" in html
+    person = html[html.index('href="/records/people/') + 6:]
+    html = client.get(person[:person.index('"')]).get_data(as_text=True)
     assert "光が丘 健" in html and "窓口職員向けゲートキーパー講座" in html and "GK2026-" in html

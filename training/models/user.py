@@ -5,10 +5,11 @@ import datetime as dt
 import secrets
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.models.base import Base, UTCDateTime, utcnow
+from training.text_fold import SEARCH_KEY_LENGTH, number_key, search_key
 
 #: role id -> Japanese label. A user may hold several.
 ROLES: dict[str, str] = {
@@ -52,6 +53,10 @@ class User(UserMixin, Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Folded name, kana, login id and number for search (training/text_fold.py), and the
+    #: employee number without leading zeros; both kept by the listeners below on every write.
+    search_key: Mapped[str | None] = mapped_column(String(SEARCH_KEY_LENGTH), index=True)
+    employee_no_digits: Mapped[str | None] = mapped_column(String(32), index=True)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -97,8 +102,32 @@ class User(UserMixin, Base):
     def audience_label(self) -> str:
         return AUDIENCES.get(self.audience or "", "")
 
+    def refresh_search_keys(self) -> None:
+        """Recompute ``search_key`` and ``employee_no_digits`` from the current values."""
+        self.search_key = search_key(self.display_name, self.name_kana, self.login_id, self.employee_no)
+        self.employee_no_digits = number_key(self.employee_no)
+
     def __repr__(self) -> str:
         return f"<User {self.login_id}>"
+
+
+#: The columns the search keys are made of.
+_KEY_SOURCES = ("display_name", "name_kana", "login_id", "employee_no")
+
+
+@event.listens_for(User, "before_insert")
+def _search_keys_on_insert(_mapper, _connection, user: User) -> None:
+    # Every ORM writer (accounts, admin forms, roster import, join codes, retention, CLI, demo)
+    # goes through these two listeners, so the keys cannot go stale; Core inserts must call
+    # training.text_fold.search_key themselves.
+    user.refresh_search_keys()
+
+
+@event.listens_for(User, "before_update")
+def _search_keys_on_update(_mapper, _connection, user: User) -> None:
+    state = inspect(user)
+    if user.search_key is None or any(state.attrs[name].history.has_changes() for name in _KEY_SOURCES):
+        user.refresh_search_keys()   # not on a sign-in's last_login_at, say
 
 
 class UserRole(Base):

@@ -7,7 +7,7 @@ import io
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context,
                    url_for)
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from training import audit
 from training.auth.access import roles_required
@@ -16,12 +16,12 @@ from training.dates import fiscal_year_of, today_jst
 from training.extensions import db
 from training.integers import parse_int, query_int
 from training.text_input import too_long
-from training.certificates.issue import STATE_LABELS, state
-from training.models import AUDIENCES, ApiToken, Certificate, Cohort, CourseCompletion, User, utcnow
+from training.models import AUDIENCES, ApiToken, Cohort, User, utcnow
 from training.learn.checkins import MIN_ANSWERS
 from training.records import api
 from training.records import dashboard as reports
 from training.records import export
+from training.records import search as people_search
 from training.site_settings import load as load_settings
 
 bp = Blueprint("records", __name__, url_prefix="/records")
@@ -118,23 +118,21 @@ def dashboard():
 @bp.route("/people")
 @roles_required("personnel", "admin")
 def people():
-    """Person history: every completion and certificate of one person, by 職員番号 or name."""
+    """Find a trainee by name, kana, login id or 職員番号 (folded: 高橋 finds 髙橋, 4513 finds 004513)."""
     query = request.args.get("q", "").strip()
-    found = []
-    if query:
-        like = f"%{query}%"
-        found = db.session.scalars(select(User).where(or_(User.employee_no == query, User.display_name.like(like),
-                                                          User.name_kana.like(like))).order_by(User.display_name)
-                                   .limit(50)).all()
-    ids = [u.id for u in found]
-    completions = db.session.scalars(select(CourseCompletion).where(CourseCompletion.user_id.in_(ids or [-1]))
-                                     .order_by(CourseCompletion.completed_at)).all()
-    certificates = db.session.scalars(select(Certificate).where(Certificate.user_id.in_(ids or [-1]))
-                                      .order_by(Certificate.serial)).all()
-    today = today_jst()
-    return render_template("records/people.html", query=query, people=found, content=current_content(),
-                           completions=completions, certificates=certificates,
-                           states={c.id: STATE_LABELS[state(c, today)] for c in certificates})
+    found = people_search.search(query) if query else people_search.Found([], False)
+    return render_template("records/people.html", query=query, found=found, person_endpoint="records.person",
+                           search_endpoint="records.people", heading="個人の履歴",
+                           max_length=people_search.MAX_QUERY_LENGTH)
+
+
+@bp.route("/people/<int:user_id>")
+@roles_required("personnel", "admin")
+def person(user_id: int):
+    """One trainee's classes, work in progress, completions and certificates."""
+    user = people_search.load_person(user_id)
+    return render_template("records/person.html", history=people_search.history(user), for_personnel=True,
+                           back=url_for("records.people"))
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
