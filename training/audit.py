@@ -35,6 +35,13 @@ AUDIT_LABELS = {
     "class.create": "クラスの作成",
     "class.reminders": "リマインドの送信",
     "class.progress_export": "進み具合の出力",
+    "class.owner_add": "クラスの担当を加える",
+    "class.member_remove": "受講者をクラスから外す",
+    "class.member_move": "受講者のクラス移動",
+    "class.member_edit": "受講者の登録情報の変更（研修担当）",
+    "class.member_password_reset": "受講者の初回ログイン用パスワードの再発行",
+    "class.owner_remove": "クラスの担当を外す",
+    "slips.download": "ID通知書のダウンロード",
     "talk.request": "声をかけてほしいという依頼",
     "talk.follow_up": "声かけの依頼への対応の記録",
 }

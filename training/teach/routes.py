@@ -73,7 +73,11 @@ def cohort(cohort_id: int):
         select(CourseCompletion).where(CourseCompletion.user_id.in_(ids)))}
     certificates = {(c.user_id, c.course_id): c for c in current_certificates(ids)}
     today = today_jst()
+    owners = db.session.scalars(select(User).join(CohortOwner, CohortOwner.user_id == User.id)
+                                .where(CohortOwner.cohort_id == cohort.id).options(noload(User.role_rows))
+                                .order_by(User.display_name)).all()
     return render_template("teach/cohort.html", cohort=cohort, courses=courses, members=members, content=current_content(),
+                           owners=owners,
                            completions=completions, certificates=certificates,
                            states={c.id: STATE_LABELS[state(c, today)] for c in certificates.values()})
 
