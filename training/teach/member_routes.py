@@ -150,7 +150,7 @@ def slip_batch(batch_id: int):
 
 
 def _gone(batch: SlipBatch):
-    db.session.rollback()
+    db.session.commit()  # keeps the purge of expired passwords that take() ran
     cohort = db.session.get(Cohort, batch.cohort_id) if batch.cohort_id else None
     return _no_store(Response(render_template("teach/slips.html", batch=batch, cohort=cohort, pdf=False,
                                               csv=False, gone=True), status=410))
