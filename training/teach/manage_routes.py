@@ -84,6 +84,10 @@ def add_owner(cohort_id: int):
             audit.record("class.owner_add", target_type="cohort", target_id=cohort.id, owner=user.login_id)
             db.session.commit()
             flash(f"{user.display_name} さんを担当に加えました。", "info")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    if request.form.get("back") == "class":  # the form on the class page
+        return redirect(url_for("teach.cohort", cohort_id=cohort.id))
     return redirect(url_for("teach.edit_class", cohort_id=cohort.id))
 
 
