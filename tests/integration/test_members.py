@@ -77,7 +77,8 @@ def test_owner_edits_moves_and_removes_members(app, client, login_as, create_use
     assert _members(app, x) == {t2} and _members(app, y) == {t1}
 
     # Remove: the membership goes, the completion stays.
-    assert _post(client, f"/teach/classes/{x}/members/{t2}", f"/teach/classes/{x}/members/{t2}/remove").status_code == 302
+    assert _post(client, f"/teach/classes/{x}/members/{t2}", f"/teach/classes/{x}/members/{t2}/remove",
+                 {"confirm": "remove"}).status_code == 302
     assert _members(app, x) == set()
     with app.app_context():
         assert db.session.scalar(select(CourseCompletion).where(CourseCompletion.user_id == t2)) is not None
@@ -99,7 +100,7 @@ def test_privileged_and_shared_accounts_cannot_be_edited_or_reset(app, client, l
         before = _user(app, user_id)
         response = _post(client, page, page, {"display_name": "変えた名前", "employee_no": "000399"})
         assert response.status_code == 422 and message in response.get_data(as_text=True)
-        response = _post(client, page, f"{page}/password")
+        response = _post(client, page, f"{page}/password", {"confirm": "reset"})
         assert message in client.get(response.headers["Location"]).get_data(as_text=True)
         after = _user(app, user_id)
         assert (after.display_name, after.password_hash) == (before.display_name, before.password_hash)
@@ -110,7 +111,8 @@ def test_reset_gives_a_slip_downloadable_once(app, client, login_as, create_user
     t1, t1_login = create_user_factory(display_name="大泉 学", employee_no="000401")
     x = make_class(app, login, member_ids=(t1,))
     page = f"/teach/classes/{x}/members/{t1}"
-    response = _post(client, page, f"{page}/password")
+    assert _post(client, page, f"{page}/password").status_code == 400   # no confirm: nothing happens
+    response = _post(client, page, f"{page}/password", {"confirm": "reset"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
     password = re.search(r'初回ログイン用パスワード</th><td class="mono">([^<]+)<', html).group(1)
@@ -140,7 +142,8 @@ def test_slips_expire_and_belong_to_their_maker(app, client, login_as, create_us
     _me, login = login_as("instructor", audience=None)
     t1, _ = create_user_factory(employee_no="000501")
     x = make_class(app, login, member_ids=(t1,))
-    html = _post(client, f"/teach/classes/{x}/members/{t1}", f"/teach/classes/{x}/members/{t1}/password").get_data(as_text=True)
+    html = _post(client, f"/teach/classes/{x}/members/{t1}", f"/teach/classes/{x}/members/{t1}/password",
+                 {"confirm": "reset"}).get_data(as_text=True)
     slip_url = re.search(r'href="(/teach/slips/\d+)\.pdf"', html).group(1)
     # Another instructor, then a co-owner who did not make them: 404; trainee and personnel: 403.
     _b, other = create_user_factory("instructor", audience=None)
@@ -150,7 +153,7 @@ def test_slips_expire_and_belong_to_their_maker(app, client, login_as, create_us
         assert other_client.get(path).status_code == 404, path
     for path in (f"/teach/classes/{x}/members/{t1}/remove", f"/teach/classes/{x}/members/{t1}/move",
                  f"/teach/classes/{x}/members/{t1}/password", f"/teach/classes/{x}/members/{t1}"):
-        assert _post(other_client, "/help", path).status_code == 404, path
+        assert _post(other_client, "/help", path, {"confirm": "remove"}).status_code == 404, path
     for role in ("trainee", "personnel"):
         _id, role_login = create_user_factory(role, audience=None if role == "personnel" else "counter_staff")
         role_client = app.test_client()
@@ -203,8 +206,9 @@ def test_owners_are_shown_and_the_last_one_stays(app, client, login_as, create_u
     assert response.headers["Location"].endswith(f"/teach/classes/{x}")
     page = client.get(f"/teach/classes/{x}").get_data(as_text=True)
     assert "担当 太郎" in page and "担当 次郎" in page
-    assert _post(client, f"/teach/classes/{x}", f"/teach/classes/{x}/owners/{other}/remove").status_code == 302
-    response = _post(client, f"/teach/classes/{x}", f"/teach/classes/{x}/owners/{me}/remove")
+    assert _post(client, f"/teach/classes/{x}", f"/teach/classes/{x}/owners/{other}/remove",
+                 {"confirm": "remove-owner"}).status_code == 302
+    response = _post(client, f"/teach/classes/{x}", f"/teach/classes/{x}/owners/{me}/remove", {"confirm": "remove-owner"})
     assert "担当が1人だけのため外せません" in client.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         assert set(db.session.scalars(select(CohortOwner.user_id).where(CohortOwner.cohort_id == x))) == {me}

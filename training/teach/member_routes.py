@@ -26,6 +26,12 @@ def _member(cohort: Cohort, user_id: int) -> User:
     return user
 
 
+def _confirmed(value: str) -> None:
+    """Actions without other input carry their name: a stray or forged POST does nothing (400)."""
+    if request.form.get("confirm") != value:
+        abort(400)
+
+
 def _no_store(response):
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -65,6 +71,7 @@ def member(cohort_id: int, user_id: int):
 def remove_member(cohort_id: int, user_id: int):
     cohort = load_cohort(cohort_id)
     user = _member(cohort, user_id)
+    _confirmed("remove")
     members.remove(cohort, user)
     db.session.commit()
     flash(f"{user.display_name} さんをクラスから外しました。学習の記録・修了・修了証はそのまま残ります。", "info")
@@ -95,6 +102,7 @@ def reset_member_password(cohort_id: int, user_id: int):
     """A new first-login password, shown once here, with its slip (PDF and CSV, once each)."""
     cohort = load_cohort(cohort_id)
     user = _member(cohort, user_id)
+    _confirmed("reset")
     try:
         slip, batch = members.reset_password(cohort, user, current_user)
         db.session.commit()
@@ -110,6 +118,7 @@ def reset_member_password(cohort_id: int, user_id: int):
 @roles_required("instructor", "admin")
 def remove_owner(cohort_id: int, user_id: int):
     cohort = load_cohort(cohort_id)
+    _confirmed("remove-owner")
     try:
         user = members.remove_owner(cohort, user_id)
         db.session.commit()
