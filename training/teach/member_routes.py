@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from training import audit
 from training.auth.access import roles_required
@@ -61,6 +62,10 @@ def member(cohort_id: int, user_id: int):
         except members.MemberError as exc:
             db.session.rollback()
             return _member_page(cohort, user, values=values, errors=str(exc) + NOTHING_CHANGED, status=422)
+        except IntegrityError:  # the number was taken by another change between our check and our write
+            db.session.rollback()
+            return _member_page(cohort, user, values=values, status=422,
+                                errors=f"職員番号「{values['employee_no']}」は別の方がすでに使っています。" + NOTHING_CHANGED)
         flash("登録情報を変更しました。" if changes else "変更はありませんでした。", "info")
         return redirect(url_for("teach.member", cohort_id=cohort.id, user_id=user.id))
     return _member_page(cohort, user)
