@@ -19,6 +19,18 @@ from training.teach.routes import bp, load_cohort, visible_cohorts
 NOTHING_CHANGED = "（何も変更していません）"
 
 
+@bp.before_request
+def _purge_expired_slips():
+    """Any instructor's POST erases the passwords of slip batches past their 24 hours.
+
+    Downloads and new batches purge too; this catches batches nobody comes back to. A POST
+    is a write transaction already, so this is one more UPDATE on a small table; it commits
+    only when it erased something.
+    """
+    if request.method == "POST" and slips.purge_expired():
+        db.session.commit()  # on its own: the view may end without committing (a refused form)
+
+
 def _member(cohort: Cohort, user_id: int) -> User:
     """A member of the class; 404 for anyone else (no hint who exists)."""
     user = db.session.get(User, user_id)

@@ -86,11 +86,13 @@ def decrypt(blob: bytes) -> bytes:
     return bytes(a ^ b for a, b in zip(cipher, _keystream(enc, nonce, len(cipher))))
 
 
-def purge_expired(now: dt.datetime | None = None) -> None:
-    """Erase the passwords of every batch past its 24 hours (called whenever slips are touched)."""
+def purge_expired(now: dt.datetime | None = None) -> int:
+    """Erase the passwords of every batch past its 24 hours (called whenever slips are touched).
+
+    Returns how many batches were erased (the caller commits)."""
     now = now or utcnow()
-    db.session.execute(update(SlipBatch).where(SlipBatch.payload.is_not(None), SlipBatch.expires_at <= now)
-                       .values(payload=None))
+    return db.session.execute(update(SlipBatch).where(SlipBatch.payload.is_not(None), SlipBatch.expires_at <= now)
+                              .values(payload=None).execution_options(synchronize_session=False)).rowcount
 
 
 def create_batch(slips: list[Slip], *, cohort_id: int | None, created_by, kind: str) -> SlipBatch:
