@@ -77,7 +77,10 @@ def create_user_command(login_id, password, display_name, roles, audience, depar
 @click.option("--dry-run", is_flag=True, help="確認だけして、何も変更しない")
 @click.option("--confirm-similar", is_flag=True,
               help="同じ氏名とメールアドレスの利用者が別の職員番号でいる行も、別の人として登録する")
-def import_users_command(file, class_name, dry_run, confirm_similar):
+@click.option("--slips", "slips_path", type=click.Path(dir_okay=False, writable=True),
+              help="新しく登録した方のID通知書（PDF）をこのファイルに書き出す（パスワードは画面に出さない）")
+@click.option("--site-url", help="ID通知書に載せるログインページのURL（--slips のとき必須）")
+def import_users_command(file, class_name, dry_run, confirm_similar, slips_path, site_url):
     """Import a roster CSV (the same checks as the instructor's upload page).
 
     Run on the server by its operator, the import may change any trainee's details, but, like
@@ -117,6 +120,8 @@ def import_users_command(file, class_name, dry_run, confirm_similar):
     if dry_run:
         click.echo("確認のみ（--dry-run）: 何も変更していません。")
         return
+    if slips_path and not site_url:
+        raise click.ClickException("--slips には --site-url（例：https://gatekeeper.example.lg.jp/login）も指定してください。")
     confirmed = {r.line for r in roster.rows} if confirm_similar else set()
     try:
         created = apply(roster, cohort, via="cli", confirmed=confirmed)
@@ -131,6 +136,22 @@ def import_users_command(file, class_name, dry_run, confirm_similar):
                    "もう一度 --dry-run で確認してください。")
         sys.exit(1)
     click.echo(f"{len(roster.rows)}行を取り込みました（新規 {len(created)}人）。")
+    if slips_path:
+        from flask import current_app
+
+        from training.content import current_content
+        from training.site_settings import load as load_settings
+        from training.teach import slips
+
+        audience = {r.line: r.values.get("audience") or None for r in roster.rows}
+        with current_app.test_request_context():  # the page templates' context wants a request
+            html = slips.render_html([slips.Slip(a.name, a.login_id, a.password, audience.get(a.line)) for a in created],
+                                     site_url=site_url, organisation=load_settings().organisation_name,
+                                     class_name=cohort.name if cohort else "", contacts=current_content().contacts)
+        Path(slips_path).write_bytes(slips.render_pdf(html))
+        click.echo(f"ID通知書（{len(created)}人分）を {slips_path} に書き出しました。パスワードは画面に表示していません。"
+                   "印刷したらファイルを削除してください。")
+        return
     for account in created:
         click.echo(f"  初回ログイン用パスワード {account.login_id} {account.name}: {account.password}")
 

@@ -45,9 +45,16 @@ def test_instructor_runs_a_class(page, live_server, screenshot, tmp_path):
     page.get_by_role("button", name="確認する").click()
     page.get_by_role("button", name="2行を取り込む").click()
     expect(page.get_by_text("初回ログイン用パスワード").first).to_be_visible()
+    expect(page.get_by_role("link", name="ID通知書（PDF）をダウンロード")).to_be_visible()
     screenshot(page, "instructor-roster-done")
 
+    # Issue 16: move a member to the instructor's other class (the demo class); records stay.
     page.get_by_role("link", name="クラスのページへ").click()
+    page.get_by_role("link", name="収納 二郎").click()
+    expect(page.get_by_label("移動先のクラス")).to_have_value(page.locator("#move-to option").first.get_attribute("value"))
+    page.get_by_role("button", name="移す").click()
+    expect(page.get_by_text("収納 二郎 さんをクラス「窓口職員向けゲートキーパー研修（デモ）」に移しました")).to_be_visible()
+    assert page.get_by_role("link", name="収納 二郎").count() == 0
     page.get_by_role("link", name="進み具合").click()
     assert page.get_by_role("cell", name="収納 一郎").count() + page.get_by_text("収納 一郎").count() > 0
     expect(page.get_by_text("未着手").first).to_be_visible()

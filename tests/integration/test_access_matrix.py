@@ -64,6 +64,16 @@ MATRIX = {
     ("GET", "/teach/classes/<int:cohort_id>/reminders.csv"): {"instructor", "admin"},
     ("POST", "/teach/classes/<int:cohort_id>/assignments"): {"instructor", "admin"},
     ("POST", "/teach/classes/<int:cohort_id>/assignments/<int:assignment_id>/delete"): {"instructor", "admin"},
+    # Members, owners and slips (issue 16): then the class must be theirs (404) and the person a member (404).
+    ("GET", "/teach/classes/<int:cohort_id>/members/<int:user_id>"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/members/<int:user_id>"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/members/<int:user_id>/remove"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/members/<int:user_id>/move"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/members/<int:user_id>/password"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/owners/<int:user_id>/remove"): {"instructor", "admin"},
+    ("GET", "/teach/slips/<int:batch_id>"): {"instructor", "admin"},  # then only the slips' maker (404)
+    ("GET", "/teach/slips/<int:batch_id>.pdf"): {"instructor", "admin"},
+    ("GET", "/teach/slips/<int:batch_id>.csv"): {"instructor", "admin"},
     ("GET", "/records/"): {"personnel", "admin"},
     ("GET", "/records/people"): {"personnel", "admin"},
     ("GET", "/records/people/<int:user_id>"): {"personnel", "admin"},  # then any trainee (others 404)
@@ -138,6 +148,7 @@ SAMPLE = {
     "<int:cohort_id>": "999999",
     "<int:upload_id>": "999999",
     "<int:assignment_id>": "999999",
+    "<int:batch_id>": "999999",
     "<int:token_id>": "999999",
     "<int:request_id>": "999999",
     "<origin>": "distress",

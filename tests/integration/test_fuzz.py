@@ -91,7 +91,10 @@ BODY_IGNORED = {"/teach/classes/<int:cohort_id>/assignments/<int:assignment_id>/
                 "/learn/<course_id>/m/<module_id>/s/<section_id>/next",  # marks the section read
                 "/records/tokens/<int:token_id>/revoke"}
 #: Routes whose form is hidden fields only: sent with the page's own values it is the real click.
-HIDDEN_ONLY = {"/admin/users/<int:user_id>/active"}
+HIDDEN_ONLY = {"/admin/users/<int:user_id>/active",
+               "/teach/classes/<int:cohort_id>/members/<int:user_id>/remove",     # confirm=remove
+               "/teach/classes/<int:cohort_id>/members/<int:user_id>/password",   # confirm=reset
+               "/teach/classes/<int:cohort_id>/owners/<int:user_id>/remove"}      # confirm=remove-owner
 JOIN_CODE = "ABCD-EFGH"
 NEW_PASSWORD = "a-long-enough-passphrase-42"
 QUIZ = CONTENT.quiz(CONTENT.module(SAMPLE["<module_id>"]).quiz)

@@ -124,6 +124,9 @@ def test_cli_import_dry_run_and_errors(app, tmp_path, database_url):
     dry = run(str(good), "--dry-run")
     assert dry.returncode == 0 and "2行目: 新規登録" in dry.stdout and "確認のみ" in dry.stdout
     assert _count(app, User) == 0
-    done = run(str(good))
-    assert done.returncode == 0 and "000701" in done.stdout
+    slips = tmp_path / "slips.pdf"
+    done = run(str(good), "--slips", str(slips), "--site-url", "https://gatekeeper.example.jp/login")
+    assert done.returncode == 0 and "ID通知書（1人分）" in done.stdout and "000701:" not in done.stdout
     assert _count(app, User) == 1
+    text = subprocess.run(["pdftotext", str(slips), "-"], capture_output=True, text=True, check=True).stdout
+    assert "練馬 一" in text and "000701" in text

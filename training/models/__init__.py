@@ -16,6 +16,7 @@ from training.models.progress import (
 )
 from training.models.setting import SiteSetting
 from training.models.sitting import QuizSitting
+from training.models.slip import SlipBatch
 from training.models.sign_in import LimitEvent, UserSession
 from training.models.talk import TalkRequest
 from training.models.user import AUDIENCES, ROLES, User, UserRole
@@ -45,6 +46,7 @@ __all__ = [
     "ScenarioRun",
     "SectionView",
     "SiteSetting",
+    "SlipBatch",
     "SurveyResponse",
     "TalkRequest",
     "UTCDateTime",

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
@@ -15,8 +15,8 @@ from training.auth.accounts import find_by_login_id
 from training.content import current_content
 from training.dates import fiscal_year_of, today_jst
 from training.extensions import db
-from training.models import AUDIENCES, Assignment, CohortOwner, RosterUpload, utcnow
-from training.teach import classes
+from training.models import AUDIENCES, Assignment, CohortOwner, RosterUpload, SlipBatch, utcnow
+from training.teach import classes, slips
 from training.teach.forms import ClassForm, OwnerForm, RosterForm, assignment_form
 from training.teach.roster import MAX_BYTES, RosterError, apply, check, fingerprint, parse
 from training.teach.routes import bp, cohort_page, load_cohort
@@ -83,6 +83,10 @@ def add_owner(cohort_id: int):
             audit.record("class.owner_add", target_type="cohort", target_id=cohort.id, owner=user.login_id)
             db.session.commit()
             flash(f"{user.display_name} さんを担当に加えました。", "info")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    if request.form.get("back") == "class":  # the form on the class page
+        return redirect(url_for("teach.cohort", cohort_id=cohort.id))
     return redirect(url_for("teach.edit_class", cohort_id=cohort.id))
 
 
@@ -127,11 +131,27 @@ def roster_upload(cohort_id: int):
     return render_template("teach/roster_upload.html", cohort=cohort, form=form)
 
 
+class UploadGone(Exception):
+    """The upload was imported (or replaced by a newer one): Back after the import lands here."""
+
+
 def _load_upload(cohort, upload_id: int) -> RosterUpload:
     upload = db.session.get(RosterUpload, upload_id)
-    if upload is None or upload.cohort_id != cohort.id:
+    if upload is None:
+        raise UploadGone(upload_id)
+    if upload.cohort_id != cohort.id:
         abort(404)
     return upload
+
+
+def _upload_gone(cohort):
+    """A clear page, not a 404, for an upload that no longer exists (imported or replaced)."""
+    batch = db.session.scalar(select(SlipBatch).where(SlipBatch.cohort_id == cohort.id,
+                                                      SlipBatch.created_by_id == current_user.id)
+                              .order_by(SlipBatch.id.desc()).limit(1))
+    response = Response(render_template("teach/roster_gone.html", cohort=cohort, batch=batch))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/classes/<int:cohort_id>/roster/<int:upload_id>")
@@ -139,14 +159,18 @@ def _load_upload(cohort, upload_id: int) -> RosterUpload:
 def roster_preview(cohort_id: int, upload_id: int):
     """Every row with its status; errors with the line number as in the file."""
     cohort = load_cohort(cohort_id)
-    upload = _load_upload(cohort, upload_id)
+    try:
+        upload = _load_upload(cohort, upload_id)
+    except UploadGone:
+        return _upload_gone(cohort)
+    errors_only = request.args.get("show") == "errors"
     try:
         roster = check(parse(upload.data), cohort, current_user)
     except RosterError as exc:
         return render_template("teach/roster_preview.html", cohort=cohort, upload=upload, roster=None,
                                file_error=str(exc))
     return render_template("teach/roster_preview.html", cohort=cohort, upload=upload, roster=roster,
-                           file_error=None, fingerprint=fingerprint(roster))
+                           file_error=None, fingerprint=fingerprint(roster), errors_only=errors_only)
 
 
 @bp.route("/classes/<int:cohort_id>/roster/<int:upload_id>/apply", methods=["POST"])
@@ -154,7 +178,10 @@ def roster_preview(cohort_id: int, upload_id: int):
 def roster_apply(cohort_id: int, upload_id: int):
     """Import all rows in one transaction, or none. New accounts' passwords are shown once."""
     cohort = load_cohort(cohort_id)
-    upload = _load_upload(cohort, upload_id)
+    try:
+        upload = _load_upload(cohort, upload_id)
+    except UploadGone:
+        return _upload_gone(cohort)  # sent again after the import (Back, then resend)
     preview = url_for("teach.roster_preview", cohort_id=cohort.id, upload_id=upload.id)
     confirmed = {int(line) for line in request.form.getlist("confirm") if line.isascii() and line.isdigit()
                  and len(line) < 8}
@@ -165,6 +192,11 @@ def roster_apply(cohort_id: int, upload_id: int):
         if request.form.get("fingerprint") != fingerprint(roster):
             raise RosterError(CHANGED_SINCE_PREVIEW)
         created = apply(roster, cohort, confirmed=confirmed)
+        batch = None
+        if created:
+            batch = slips.create_batch([slips.Slip(a.name, a.login_id, a.password, _audience_of(roster, a.line))
+                                        for a in created], cohort_id=cohort.id, created_by=current_user,
+                                       kind="roster")
         db.session.delete(upload)
         db.session.commit()
     except RosterError as exc:
@@ -176,8 +208,14 @@ def roster_apply(cohort_id: int, upload_id: int):
         db.session.rollback()
         flash(f"取り込めませんでした（1行も変更していません）: {CHANGED_SINCE_PREVIEW}", "error")
         return redirect(preview)
-    return render_template("teach/roster_done.html", cohort=cohort, roster=roster, created=created,
-                           imported_at=utcnow())
+    response = Response(render_template("teach/roster_done.html", cohort=cohort, roster=roster, created=created,
+                                        imported_at=utcnow(), batch=batch))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _audience_of(roster, line: int) -> str | None:
+    return next((r.values.get("audience") or None for r in roster.rows if r.line == line), None)
 
 
 @bp.route("/classes/<int:cohort_id>/assignments", methods=["POST"])

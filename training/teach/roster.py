@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import re
-import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -25,6 +24,7 @@ from training.auth.employee_numbers import EMPLOYEE_NO_RE, employee_no_problem, 
 from training.email_addresses import EmailAddressError, normalise_email
 from training.extensions import db
 from training.models import AUDIENCES, CohortMember, CohortOwner, User
+from training.teach.slips import first_login_password
 
 COLUMNS = {
     "employee_no": ("職員番号", "employee_no"),
@@ -37,7 +37,7 @@ COLUMNS = {
 REQUIRED = ("employee_no", "name")
 AUDIENCE_BY_LABEL = {label: key for key, label in AUDIENCES.items()} | {key: key for key in AUDIENCES}
 MAX_ROWS = 5000
-#: First-login passwords are 72-bit random strings, not chosen by people: brute force is out
+#: First-login passwords are 75-bit random strings (training/teach/slips.py), not chosen by people: brute force is out
 #: of reach whatever the hash cost, so a light hash keeps a 1,000-row import fast. They must
 #: be changed at the first sign-in, when the new password gets the full configured hash.
 FIRST_LOGIN_HASH_METHOD = "pbkdf2:sha256:1000"
@@ -371,7 +371,7 @@ def apply(roster: Roster, cohort, *, via: str = "csv", confirmed: frozenset[int]
     for row in roster.rows:
         v = row.values
         if row.user_id is None:
-            password = secrets.token_urlsafe(9)
+            password = first_login_password()
             user = User(login_id=v["employee_no"], display_name=v["name"], name_kana=v.get("name_kana") or None,
                         email=v.get("email") or None, department=v.get("department") or None,
                         employee_no=v["employee_no"], audience=v.get("audience") or None,

@@ -85,7 +85,11 @@ def cohort_page(cohort: Cohort, form=None, status: int = 200):
     } if module_ids and ids else {}
     certificates = {(c.user_id, c.course_id): c for c in current_certificates(ids)}
     today = today_jst()
+    owners = db.session.scalars(select(User).join(CohortOwner, CohortOwner.user_id == User.id)
+                                .where(CohortOwner.cohort_id == cohort.id).options(noload(User.role_rows))
+                                .order_by(User.display_name)).all()
     return render_template("teach/cohort.html", cohort=cohort, targets=targets, members=members, content=content,
+                           owners=owners,
                            completions=completions, module_done=module_done, certificates=certificates, today=today,
                            assign_form=form or assignment_form(content, cohort),
                            states={c.id: STATE_LABELS[state(c, today)] for c in certificates.values()}), status
