@@ -50,18 +50,25 @@ def upgrade():
     with op.batch_alter_table('department_successor', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_department_successor_predecessor_id'), ['predecessor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_department_successor_successor_id'), ['successor_id'], unique=False)
-    # Batch mode: SQLite cannot ALTER a table in place.
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('department_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_user_department_id'), ['department_id'], unique=False)
-        batch_op.create_foreign_key('fk_user_department_id', 'department', ['department_id'], ['id'],
-                                    ondelete='SET NULL')
-    with op.batch_alter_table('course_completion', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('department_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('department_name', sa.String(length=100), nullable=True))
-        batch_op.add_column(sa.Column('audience', sa.String(length=32), nullable=True))
-        batch_op.create_foreign_key('fk_course_completion_department_id', 'department', ['department_id'],
-                                    ['id'], ondelete='SET NULL')
+    if op.get_bind().dialect.name == 'sqlite':
+        # Native ADD COLUMN with an inline REFERENCES: a batch copy of "user" or
+        # "course_completion" would drop the old table, and with foreign keys on that DROP
+        # deletes every row that refers to it (roles, sessions, certificates).
+        op.execute('ALTER TABLE "user" ADD COLUMN department_id INTEGER '
+                   'REFERENCES department (id)')
+        op.execute('ALTER TABLE course_completion ADD COLUMN department_id INTEGER '
+                   'REFERENCES department (id)')
+        op.add_column('course_completion', sa.Column('department_name', sa.String(length=100), nullable=True))
+        op.add_column('course_completion', sa.Column('audience', sa.String(length=32), nullable=True))
+    else:
+        op.add_column('user', sa.Column('department_id', sa.Integer(), nullable=True))
+        op.create_foreign_key('fk_user_department_id', 'user', 'department', ['department_id'], ['id'])
+        op.add_column('course_completion', sa.Column('department_id', sa.Integer(), nullable=True))
+        op.add_column('course_completion', sa.Column('department_name', sa.String(length=100), nullable=True))
+        op.add_column('course_completion', sa.Column('audience', sa.String(length=32), nullable=True))
+        op.create_foreign_key('fk_course_completion_department_id', 'course_completion', 'department',
+                              ['department_id'], ['id'])
+    op.create_index('ix_user_department_id', 'user', ['department_id'], unique=False)
     # Snapshot: each completion takes its user's department text and audience as they are now.
     op.execute(
         'UPDATE course_completion SET '
@@ -70,15 +77,14 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('course_completion', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_course_completion_department_id', type_='foreignkey')
-        batch_op.drop_column('audience')
-        batch_op.drop_column('department_name')
-        batch_op.drop_column('department_id')
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_constraint('fk_user_department_id', type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_user_department_id'))
-        batch_op.drop_column('department_id')
+    op.drop_index('ix_user_department_id', table_name='user')
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint('fk_course_completion_department_id', 'course_completion', type_='foreignkey')
+        op.drop_constraint('fk_user_department_id', 'user', type_='foreignkey')
+    # SQLite: native DROP COLUMN (3.35+), for the reason given in upgrade().
+    for column in ('audience', 'department_name', 'department_id'):
+        op.drop_column('course_completion', column)
+    op.drop_column('user', 'department_id')
     with op.batch_alter_table('department_successor', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_department_successor_successor_id'))
         batch_op.drop_index(batch_op.f('ix_department_successor_predecessor_id'))
