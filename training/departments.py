@@ -274,6 +274,7 @@ class Unmapped:
     text: str
     users: int
     completions: int
+    suggested: int | None = None     # the department of the same name, or the closest one
 
 
 def unmapped() -> list[Unmapped]:
@@ -285,7 +286,17 @@ def unmapped() -> list[Unmapped]:
         select(CourseCompletion.department_name, func.count())
         .where(CourseCompletion.department_id.is_(None), CourseCompletion.department_name.is_not(None),
                CourseCompletion.department_name != "").group_by(CourseCompletion.department_name)).all())
-    return [Unmapped(text, users.get(text, 0), done.get(text, 0)) for text in sorted(set(users) | set(done))]
+    resolver = Resolver(0)
+    names = [d.name for d in resolver.all]
+
+    def suggestion(text: str) -> int | None:
+        found = resolver.by_code.get(code_key(text)) or resolver.by_key.get(name_key(text))
+        if found is None:
+            near = close_matches(text, names, n=1)
+            found = resolver.by_key.get(name_key(near[0])) if near else None
+        return found.id if found else None
+    return [Unmapped(text, users.get(text, 0), done.get(text, 0), suggestion(text))
+            for text in sorted(set(users) | set(done))]
 
 
 def map_text(text: str, dept: Department) -> tuple[int, int]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from training.form_messages import JapaneseForm
@@ -22,7 +23,7 @@ class DepartmentForm(JapaneseForm):
 
 
 class ReorganiseForm(JapaneseForm):
-    kind = SelectField("種類", choices=list(REORG_KINDS.items()), validate_choice=True)
+    kind = SelectField("種類", choices=[SelectChoice(k, v) for k, v in REORG_KINDS.items()], validate_choice=True)
     old = SelectMultipleField("旧所属（統合は2つ以上）", coerce=int,
                               validators=[DataRequired("旧所属を選んでください。")])
     new = SelectMultipleField("新所属（分割は2つ以上。先に「所属の追加」で登録してください）", coerce=int,

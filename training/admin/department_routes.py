@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from training import departments
 from training.admin.department_forms import DepartmentForm, MapForm, ReorganiseForm
@@ -23,12 +24,12 @@ def _all() -> list[Department]:
     return list(db.session.scalars(select(Department).order_by(Department.code)))
 
 
-def _choices(rows: list[Department]) -> list[tuple[int, str]]:
+def _choices(rows: list[Department]) -> list[SelectChoice]:
     def years(d: Department) -> str:
         if d.valid_from_fy is None and d.valid_to_fy is None:
             return ""
         return f"（{d.valid_from_fy or ''}〜{d.valid_to_fy or ''}年度）"
-    return [(d.id, f"{d.code} {d.name}{years(d)}") for d in rows]
+    return [SelectChoice(d.id, f"{d.code} {d.name}{years(d)}") for d in rows]
 
 
 def _list_page(form=None, reorg_form=None, status=200):

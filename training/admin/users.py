@@ -45,12 +45,13 @@ def update_profile(user: User, *, display_name: str, name_kana: str | None, emai
         select(User.id).where(User.employee_no == employee_no, User.id != user.id)
     ):
         raise accounts.AccountError(f"職員番号「{employee_no}」は既に別の利用者に登録されています。")
+    department_found = accounts._department(department)
     values = {
         "display_name": display_name.strip(),
         "name_kana": (name_kana or "").strip() or None,
         "email": email,
         "audience": audience or None,
-        "department": (department or "").strip() or None,
+        "department": department_found.text,
         "employee_no": employee_no,
     }
     changed = {}
@@ -59,6 +60,9 @@ def update_profile(user: User, *, display_name: str, name_kana: str | None, emai
         if before != value:
             changed[field] = {"before": before, "after": value}
             setattr(user, field, value)
+    department_id = department_found.department.id if department_found.department else None
+    if "department" in changed or (department_found.department and user.department_id != department_id):
+        user.department_id = department_id
     if changed:
         audit.record("user.update", target_type="user", target_id=user.id, changes=changed)
     return sorted(changed)
