@@ -131,6 +131,12 @@ def test_mapping_page_links_free_text_values(app, client, auth, login_as, create
     uid, _ = create_user_factory("trainee", department="区民部,収納課")   # no master yet: free text
     _complete(app, uid, dt.datetime(2026, 6, 1, 9, tzinfo=JST))
     (dept_id,) = _master(app, ("1203", "区民部 収納課", None, None))
+    with app.app_context():   # an unchanged free-text value does not stop other edits
+        user = db.session.get(User, uid)
+        assert user_admin.update_profile(user, display_name="練馬 次郎", name_kana=None, email=None,
+                                         audience="counter_staff", department="区民部,収納課",
+                                         employee_no=None) == ["display_name"]
+        db.session.commit()
     login_as("admin")
     page = client.get("/admin/departments/mapping").get_data(as_text=True)
     assert "<td>区民部,収納課</td><td>1名</td><td>1件</td>" in page
