@@ -223,8 +223,13 @@ def edit(dept: Department, code: str, name: str, *, valid_from: int | None, vali
     for key, value in values.items():
         setattr(dept, key, value)
     dept.name_key = name_key(shown)
-    if "name" in changed:   # the text copy on users follows a correction of the name
+    if "name" in changed:
+        # A correction of the same department: the text copies on users and on completion
+        # snapshots follow, so the counts are not split (a rename from a year on is a
+        # reorganisation instead, which keeps the old name on old completions).
         db.session.execute(update(User).where(User.department_id == dept.id).values(department=shown))
+        db.session.execute(update(CourseCompletion).where(CourseCompletion.department_id == dept.id)
+                           .values(department_name=shown))
     audit.record("department.update", target_type="department", target_id=dept.id, changes=changed)
     return True
 

@@ -125,6 +125,11 @@ def test_reports_count_by_department_at_completion_after_a_transfer(app, create_
         now = list(export.text_rows(filters_from({"fiscal_year": "2026", "department_as": "today"}), CONTENT, today))
         assert at_completion[0][3] == "区民部 収納課" and now[0][3] == "健康部 保健予防課"
         assert export.count(filters_from({"fiscal_year": "2026", "department": "区民部 収納課"}), today) == 1
+        # Correcting the name in place (the same department) carries over to its completions.
+        departments.edit(db.session.get(Department, a), "1203", "区民部 収納課（本庁舎）", valid_from=None,
+                         valid_to=None, staff_count=None)
+        db.session.commit()
+        assert dashboard.build(2026, 350, CONTENT).by_department == [("区民部 収納課(本庁舎)", 1)]   # stored after NFKC
 
 
 def test_mapping_page_links_free_text_values(app, client, auth, login_as, create_user_factory):
