@@ -65,6 +65,15 @@ def test_admin_keeps_departments_and_records_a_rename(app, client, auth, login_a
                                    "department.update"]
     page = client.get("/admin/departments").get_data(as_text=True)
     assert "2027年度から名称変更：区民部 収納課 → 区民部 納付推進課" in page
+    # In April 2027 the people of the old department move (renames and merges at once).
+    uid, _ = create_user_factory("trainee", department="1203")
+    with app.app_context():
+        assert [(old.id, [d.id for d in now], n) for old, now, n in departments.due_moves(2027)] == \
+            [(old_id, [new_id], 1)]
+        assert departments.roll_over(2027) == 1
+        db.session.commit()
+        assert db.session.get(User, uid).department == "区民部 納付推進課"
+        assert departments.due_moves(2027) == []
     # Personnel see the master, without the forms.
     auth.logout()
     login_as("personnel", audience=None)
