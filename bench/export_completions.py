@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
-JOIN = """SELECT u.employee_no, u.display_name, u.name_kana, u.department, u.audience, c.course_id,
+JOIN = """SELECT u.employee_no, u.display_name, u.name_kana, c.department_name, c.audience, c.course_id,
  c.completed_at, c.score, k.serial, k.revoked_at, k.superseded_at, k.valid_until
  FROM course_completion c JOIN user u ON u.id = c.user_id
  LEFT JOIN certificate k ON k.course_completion_id = c.id AND k.superseded_at IS NULL
@@ -43,10 +43,10 @@ def build(database: Path, records: int) -> None:
         [(i, f"u{i}", f"受講者 {i}", f"じゅこうしゃ {i}", "x", "counter_staff", deps[i % len(deps)], f"{i:07d}",
           f"t{i}", "2026-04-01 00:00:00") for i in range(1, records + 1)])
     con.executemany(
-        "INSERT INTO course_completion (id, user_id, course_id, score, content_version, completed_at)"
-        " VALUES (?,?,?,?,?,?)",
-        [(i, i, "counter-staff", 80 + i % 21, "v", (start + dt.timedelta(minutes=5 * i)).isoformat(" "))
-         for i in range(1, records + 1)])
+        "INSERT INTO course_completion (id, user_id, course_id, score, content_version, completed_at,"
+        " department_name, audience) VALUES (?,?,?,?,?,?,?,?)",
+        [(i, i, "counter-staff", 80 + i % 21, "v", (start + dt.timedelta(minutes=5 * i)).isoformat(" "),
+          deps[i % len(deps)], "counter_staff") for i in range(1, records + 1)])
     con.executemany(
         "INSERT INTO certificate (id, serial, fiscal_year, sequence, revision, verification_code, user_id,"
         " course_completion_id, course_id, recipient_name, course_title, audience, completed_on, content_version,"

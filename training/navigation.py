@@ -22,6 +22,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("records.tokens", "API連携", frozenset({"admin", "personnel"})),
     NavItem("certificates.admin_list", "修了証", frozenset({"admin", "personnel"})),
     NavItem("admin.users", "利用者管理", frozenset({"admin"})),
+    NavItem("admin.departments_list", "所属マスタ", frozenset({"admin", "personnel"})),
     NavItem("admin.audit_log", "監査ログ", frozenset({"admin"})),
     NavItem("admin.contacts", "相談先の確認", frozenset({"admin"})),
     NavItem("admin.directory", "つなぎ先", frozenset({"admin"})),

@@ -284,6 +284,8 @@ PAGES: list[tuple[str, str, str | Callable]] = [
     ("admin", "help-contact-edit", "/admin/contacts/yorisoi"),
     ("admin", "directory", "/admin/directory"),
     ("admin", "directory-edit", "/admin/directory/renkei-suishin-tanto"),
+    ("admin", "departments", "/admin/departments"),
+    ("admin", "department-mapping", "/admin/departments/mapping"),
 ]
 #: Pages that are error pages on purpose; every other direct visit must answer 200.
 EXPECTED_STATUS = {"error-404": 404, "error-403": 403, "verify-unknown": 404}

@@ -109,6 +109,14 @@ MATRIX = {
     ("POST", "/admin/directory/<entry_id>"): {"admin"},
     ("GET", "/admin/directory/<entry_id>/history"): {"admin"},
     ("GET", "/admin/audit.csv"): {"admin"},
+    ("GET", "/admin/departments"): {"admin", "personnel"},  # personnel: read only
+    ("POST", "/admin/departments"): {"admin"},
+    ("GET", "/admin/departments/<int:department_id>"): {"admin"},
+    ("POST", "/admin/departments/<int:department_id>"): {"admin"},
+    ("POST", "/admin/departments/reorganise"): {"admin"},
+    ("POST", "/admin/departments/roll-over"): {"admin"},
+    ("GET", "/admin/departments/mapping"): {"admin"},
+    ("POST", "/admin/departments/mapping"): {"admin"},
     ("GET", "/talk/<course_id>/<origin>"): {"trainee"},
     ("POST", "/talk/<course_id>/<origin>"): {"trainee"},
     # Then per record: only the owners of the request's class (others, admins too, get 404).
@@ -151,6 +159,7 @@ SAMPLE = {
     "<int:batch_id>": "999999",
     "<int:token_id>": "999999",
     "<int:request_id>": "999999",
+    "<int:department_id>": "999999",
     "<origin>": "distress",
     "<code>": "ABCD-EFGH-JKMN-PQRS-TVWX",
     "<contact_id>": "yorisoi",

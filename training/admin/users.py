@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 
-from training import audit
+from training import audit, departments
 from training.auth import accounts
 from training.auth.employee_numbers import employee_no_problem
 from training.email_addresses import EmailAddressError, optional_email
@@ -45,12 +45,20 @@ def update_profile(user: User, *, display_name: str, name_kana: str | None, emai
         select(User.id).where(User.employee_no == employee_no, User.id != user.id)
     ):
         raise accounts.AccountError(f"職員番号「{employee_no}」は既に別の利用者に登録されています。")
+    if (department or "").strip() == (user.department or ""):
+        # Unchanged: kept as it is (a free-text value not yet mapped, or a department that has
+        # ended), so other fields can be saved; 所属の対応づけ and the master page deal with it.
+        department_found = departments.Resolved(None, user.department)
+        keep_link = True
+    else:
+        department_found = accounts._department(department)
+        keep_link = False
     values = {
         "display_name": display_name.strip(),
         "name_kana": (name_kana or "").strip() or None,
         "email": email,
         "audience": audience or None,
-        "department": (department or "").strip() or None,
+        "department": department_found.text,
         "employee_no": employee_no,
     }
     changed = {}
@@ -59,6 +67,11 @@ def update_profile(user: User, *, display_name: str, name_kana: str | None, emai
         if before != value:
             changed[field] = {"before": before, "after": value}
             setattr(user, field, value)
+    if not keep_link:
+        department_id = department_found.department.id if department_found.department else None
+        if user.department_id != department_id:
+            changed.setdefault("department_id", {"before": user.department_id, "after": department_id})
+            user.department_id = department_id
     if changed:
         audit.record("user.update", target_type="user", target_id=user.id, changes=changed)
     return sorted(changed)

@@ -124,9 +124,26 @@ def validate_new_user(data: NewUser) -> list[str]:
     return problems
 
 
+def _department(text: str | None):
+    """The master department ``text`` names by code or name (free text while the master is
+    empty; training/departments.py). AccountError with close matches if unknown."""
+    from training import departments
+    from training.dates import fiscal_year_of, today_jst
+
+    try:
+        return departments.Resolver(fiscal_year_of(today_jst())).resolve(text)
+    except departments.DepartmentError as exc:
+        raise AccountError(f"{exc}。") from None
+
+
 def create_user(data: NewUser) -> User:
     """Create a user (the caller commits). Raises AccountError listing every problem."""
     problems = validate_new_user(data)
+    department = None
+    try:
+        department = _department(data.department)
+    except AccountError as exc:
+        problems.append(str(exc))
     if problems:
         raise AccountError(" ".join(problems))
     user = User(
@@ -136,7 +153,8 @@ def create_user(data: NewUser) -> User:
         email=optional_email(data.email),
         password_hash=hash_password(data.password),
         audience=data.audience or None,
-        department=(data.department or None),
+        department=department.text if department else None,
+        department_id=department.department.id if department and department.department else None,
         employee_no=(data.employee_no or None),
         must_change_password=data.must_change_password,
     )

@@ -14,7 +14,7 @@ from training.certificates.service import issue_for_completion
 from training.content.model import Content, Course
 from training.extensions import db
 from training.learn.progress import course_progress, load_records
-from training.models import CourseCompletion, ModuleCompletion
+from training.models import CourseCompletion, ModuleCompletion, User
 
 
 def _insert_once(row) -> bool:
@@ -48,8 +48,12 @@ def record_completions(user_id: int, course: Course, content: Content) -> Course
     if not all(s.passed for s in progress.scenarios.values()) or not progress.post_survey_done:
         return None
     scores = [m.quiz.best_percent for m in progress.modules]
+    user = db.session.get(User, user_id)
+    # The department and audience as they stand now stay with the completion (issue 16).
     completion = CourseCompletion(user_id=user_id, course_id=course.id, content_version=course.version,
-                                  score=round(sum(scores) / len(scores)) if scores else None)
+                                  score=round(sum(scores) / len(scores)) if scores else None,
+                                  department_id=user.department_id, department_name=user.department,
+                                  audience=user.audience)
     if not _insert_once(completion):
         return None
     audit.record("course.complete", target_type="course", target_id=course.id, score=completion.score,

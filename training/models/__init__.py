@@ -4,6 +4,7 @@ from training.models.audit import AuditEntry
 from training.models.base import Base, UTCDateTime, utcnow
 from training.models.certificate import Certificate
 from training.models.checkin import CheckIn
+from training.models.department import REORG_KINDS, Department, DepartmentSuccessor
 from training.models.contact import ContactEdit, ContactRevision, ContactVerification
 from training.models.cohort import Assignment, Cohort, CohortMember, CohortOwner, Reminder, RosterUpload
 from training.models.progress import (
@@ -37,6 +38,9 @@ __all__ = [
     "ContactRevision",
     "ContactVerification",
     "CourseCompletion",
+    "Department",
+    "DepartmentSuccessor",
+    "REORG_KINDS",
     "LimitEvent",
     "ModuleCompletion",
     "QuizAttempt",

@@ -82,6 +82,11 @@ class CourseCompletion(Base):
     score: Mapped[int | None] = mapped_column(Integer)
     content_version: Mapped[str] = mapped_column(String(64))
     completed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    #: The person's department and audience when the course was completed (issue 16): the
+    #: reports count by these, so transfers after the year do not move its figures.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    department_name: Mapped[str | None] = mapped_column(String(100))
+    audience: Mapped[str | None] = mapped_column(String(32))
 
 
 class SurveyResponse(Base):

@@ -47,6 +47,9 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     audience: Mapped[str | None] = mapped_column(String(32))
     department: Mapped[str | None] = mapped_column(String(100))
+    #: The master department (training/models/department.py); None while the ward has no
+    #: master or the free text is not yet mapped (admin 所属の対応づけ).
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     employee_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)

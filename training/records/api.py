@@ -92,6 +92,7 @@ def completions():
                  rows=len(data), page=page, filters={k: v for k, v in request.args.items() if k not in ("page",)})
     db.session.commit()
     return jsonify({"data": data, "page": page, "per_page": per_page, "total": total,
+                    "department_as": filters.department_as,
                     "next_page": page + 1 if page * per_page < total else None})
 
 

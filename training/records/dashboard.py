@@ -52,11 +52,18 @@ def _window(year: int) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def build(year: int, target: int, content: Content) -> Dashboard:
-    """A handful of queries, whatever the number of completions."""
+def build(year: int, target: int, content: Content, *, department_as: str = "completion") -> Dashboard:
+    """A handful of queries, whatever the number of completions.
+
+    Audience and department are those at completion (kept with each completion), so a year's
+    figures do not move after April's transfers; ``department_as="today"`` counts by each
+    person's department and audience today (``user``) instead."""
     start, end = _window(year)
+    today = department_as == "today"
     rows = db.session.execute(
-        select(CourseCompletion.user_id, CourseCompletion.completed_at, User.audience, User.department)
+        select(CourseCompletion.user_id, CourseCompletion.completed_at,
+               User.audience if today else func.coalesce(CourseCompletion.audience, User.audience),
+               User.department if today else CourseCompletion.department_name)
         .join(User, User.id == CourseCompletion.user_id)
         .where(CourseCompletion.completed_at >= start, CourseCompletion.completed_at < end)
         .order_by(CourseCompletion.completed_at)).all()

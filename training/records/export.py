@@ -40,6 +40,8 @@ class Filters:
     audience: str = ""
     course_id: str = ""
     cohort_id: int | None = None
+    #: "completion" (default): 所属 and 受講区分 as they were at completion; "today": as they are now.
+    department_as: str = "completion"
 
     def check(self) -> None:
         if self.fiscal_year is not None and not 2000 <= self.fiscal_year <= 2100:
@@ -48,6 +50,8 @@ class Filters:
             raise FilterError("期間の開始日が終了日より後になっています。")
         if self.audience and self.audience not in AUDIENCES:
             raise FilterError("受講区分の指定が正しくありません。")
+        if self.department_as not in ("completion", "today"):
+            raise FilterError("所属の数え方は completion（修了した時点）か today（現在）で指定してください。")
 
     def bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
         """The completion-time window in UTC (days are Japanese days)."""
@@ -96,8 +100,13 @@ def statement(filters: Filters, today: dt.date):
                   (and_(Certificate.valid_until.is_not(None), Certificate.valid_until < today), STATUS[EXPIRED]),
                   else_=STATUS["valid"])
     text = lambda column: func.coalesce(column, "")  # noqa: E731
-    stmt = (select(text(User.employee_no), User.display_name, text(User.name_kana), text(User.department),
-                   text(User.audience), CourseCompletion.course_id, jst_day(CourseCompletion.completed_at),
+    # 所属 and 受講区分 at completion are columns of the completion row itself: no extra join.
+    if filters.department_as == "today":
+        department, audience = User.department, User.audience
+    else:
+        department, audience = CourseCompletion.department_name, CourseCompletion.audience
+    stmt = (select(text(User.employee_no), User.display_name, text(User.name_kana), text(department),
+                   text(audience), CourseCompletion.course_id, jst_day(CourseCompletion.completed_at),
                    CourseCompletion.score, text(Certificate.serial), status)
             .join(User, User.id == CourseCompletion.user_id)
             .outerjoin(Certificate, and_(Certificate.course_completion_id == CourseCompletion.id,
@@ -108,9 +117,9 @@ def statement(filters: Filters, today: dt.date):
     if end:
         stmt = stmt.where(CourseCompletion.completed_at < end)
     if filters.department:
-        stmt = stmt.where(User.department == filters.department)
+        stmt = stmt.where(department == filters.department)
     if filters.audience:
-        stmt = stmt.where(User.audience == filters.audience)
+        stmt = stmt.where(audience == filters.audience)
     if filters.course_id:
         stmt = stmt.where(CourseCompletion.course_id == filters.course_id)
     if filters.cohort_id:

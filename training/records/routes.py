@@ -16,7 +16,7 @@ from training.dates import fiscal_year_of, today_jst
 from training.extensions import db
 from training.integers import parse_int, query_int
 from training.text_input import too_long
-from training.models import AUDIENCES, ApiToken, Cohort, User, utcnow
+from training.models import AUDIENCES, ApiToken, Cohort, CourseCompletion, User, utcnow
 from training.learn.checkins import MIN_ANSWERS
 from training.records import api
 from training.records import dashboard as reports
@@ -48,13 +48,14 @@ def filters_from(form) -> export.Filters:
         fiscal_year=parse_int(year) if year else None, date_from=_date(form.get("date_from")),
         date_to=_date(form.get("date_to")), department=(form.get("department") or "").strip(),
         audience=form.get("audience") or "", course_id=form.get("course_id") or "",
-        cohort_id=parse_int(cohort))
+        cohort_id=parse_int(cohort), department_as=(form.get("department_as") or "completion").strip())
     filters.check()
     return filters
 
 
 def _form_context(values, error=None):
-    departments = [d for d in db.session.scalars(select(User.department).distinct().order_by(User.department)) if d]
+    departments = sorted({d for d in db.session.scalars(select(User.department).distinct()) if d}
+                         | {d for d in db.session.scalars(select(CourseCompletion.department_name).distinct()) if d})
     cohorts = db.session.scalars(select(Cohort).order_by(Cohort.fiscal_year.desc(), Cohort.name)).all()
     return dict(values=values, error=error, departments=departments, cohorts=cohorts, audiences=AUDIENCES,
                 courses=current_content().courses)
@@ -110,9 +111,10 @@ def dashboard():
     """Gatekeepers trained this fiscal year against the target, by audience, department, month."""
     year = query_int("year", fiscal_year_of(today_jst()), minimum=2000, maximum=2100)
     settings = load_settings()
-    board = reports.build(year, settings.yearly_target, current_content())
+    department_as = "today" if request.args.get("department_as") == "today" else "completion"
+    board = reports.build(year, settings.yearly_target, current_content(), department_as=department_as)
     return render_template("records/dashboard.html", board=board, chart=reports.chart(board),
-                           min_checkins=MIN_ANSWERS)
+                           min_checkins=MIN_ANSWERS, department_as=department_as)
 
 
 @bp.route("/people")

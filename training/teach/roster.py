@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 
 from werkzeug.security import generate_password_hash
 
-from training import audit
+from training import audit, departments
+from training.dates import fiscal_year_of, today_jst
 from training.auth.employee_numbers import EMPLOYEE_NO_RE, employee_no_problem, printable, zero_stripped
 from training.email_addresses import EmailAddressError, normalise_email
 from training.extensions import db
@@ -96,6 +97,8 @@ class Row:
     withheld: list[Change] = field(default_factory=list)
     #: An existing person with the same name and email under another number: confirm first.
     similar_to: str | None = None
+    #: The master department the 所属 cell names (None: empty cell, or no master yet).
+    department_id: int | None = None
 
     @property
     def label(self) -> str:
@@ -267,6 +270,7 @@ def check(roster: Roster, cohort, importer=None) -> Roster:
             classes_of.setdefault(user_id, set()).add(cohort_id)
     first_line: dict[str, int] = {}
     first_stripped: dict[str, tuple[int, str]] = {}
+    resolver = departments.Resolver(fiscal_year_of(today_jst()))
     for row in roster.rows:
         v = row.values
         for key in REQUIRED:
@@ -297,6 +301,15 @@ def check(roster: Roster, cohort, importer=None) -> Roster:
                 row.errors.append(f"受講区分「{printable(audience)}」は使えません（{'・'.join(AUDIENCES.values())}）")
             else:
                 v["audience"] = AUDIENCE_BY_LABEL[audience]
+        if v.get("department"):
+            # By code or name in the master (free text while the master is empty).
+            try:
+                found = resolver.resolve(v["department"])
+            except departments.DepartmentError as exc:
+                row.errors.append(str(exc))
+            else:
+                v["department"] = found.text or ""
+                row.department_id = found.department.id if found.department else None
         email = v.get("email", "")
         if email:
             try:
@@ -374,6 +387,7 @@ def apply(roster: Roster, cohort, *, via: str = "csv", confirmed: frozenset[int]
             password = first_login_password()
             user = User(login_id=v["employee_no"], display_name=v["name"], name_kana=v.get("name_kana") or None,
                         email=v.get("email") or None, department=v.get("department") or None,
+                        department_id=row.department_id,
                         employee_no=v["employee_no"], audience=v.get("audience") or None,
                         password_hash=generate_password_hash(password, method=FIRST_LOGIN_HASH_METHOD),
                         must_change_password=True)
@@ -387,6 +401,8 @@ def apply(roster: Roster, cohort, *, via: str = "csv", confirmed: frozenset[int]
             if row.changes:
                 for change in row.changes:
                     setattr(user, change.field, change.after)
+                    if change.field == "department":
+                        user.department_id = row.department_id
                 updated.append({"user_id": user.id, "employee_no": user.employee_no,
                                 "before": {c.field: c.before for c in row.changes},
                                 "after": {c.field: c.after for c in row.changes}})
