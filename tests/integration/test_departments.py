@@ -195,3 +195,27 @@ def test_migration_snapshots_each_completion_from_its_user(app):
             row = connection.execute(sa.text("SELECT department_id, department_name, audience FROM course_completion")).one()
             masters = connection.execute(sa.text("SELECT count(*) FROM department")).scalar()
     assert tuple(row) == (None, "区民部,収納課", "counter_staff") and masters == 0
+
+
+def test_an_instructor_s_member_edit_takes_only_master_departments(app, client, login_as, create_user_factory):
+    """The member page (issue 16, members) checks the department against the master like the roster."""
+    from tests.support.classes import make_class
+    from tests.support.learner import csrf
+
+    (dept_id,) = _master(app, ("1203", "区民部 収納課", None, None))
+    _me, login = login_as("instructor", audience=None)
+    member, _ = create_user_factory(display_name="練馬 一郎", department="1203")
+    cohort = make_class(app, login, member_ids=(member,))
+    page = f"/teach/classes/{cohort}/members/{member}"
+    fields = {"display_name": "練馬 一郎", "name_kana": "", "email": "", "employee_no": ""}
+    token = csrf(client.get(page).get_data(as_text=True))
+    refused = client.post(page, data={"csrf_token": token, **fields, "department": "区民部 収能課"})
+    assert refused.status_code == 422 and "近い所属：区民部 収納課" in refused.get_data(as_text=True)
+    with app.app_context():
+        db.session.get(User, member).department_id = None  # as if linked later
+        db.session.commit()
+    token = csrf(client.get(page).get_data(as_text=True))
+    assert client.post(page, data={"csrf_token": token, **fields, "department": "区民部　収納課 "}).status_code == 302
+    with app.app_context():
+        user = db.session.get(User, member)
+        assert (user.department, user.department_id) == ("区民部 収納課", dept_id)

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from werkzeug.security import generate_password_hash
 
 from training import audit
+from training.auth import accounts
 from training.auth.employee_numbers import employee_no_problem, zero_stripped
 from training.email_addresses import EmailAddressError, optional_email
 from training.extensions import db
@@ -129,8 +130,20 @@ def edit(cohort: Cohort, user: User, values: dict[str, str], actor) -> dict[str,
             elif twin is not None and twin.employee_no and twin.employee_no.isdigit():
                 problems.append(f"職員番号「{number}」は登録済みの職員番号「{twin.employee_no}」と先頭の0だけが"
                                 "違います。番号を確かめてください。")
+    department = None  # the master department named, when the department was changed
+    if new["department"] != (user.department or ""):
+        try:
+            department = accounts._department(new["department"])
+        except accounts.AccountError as exc:
+            problems.append(str(exc))
+        else:
+            new["department"] = department.text or ""
     if problems:
         raise MemberError(" ".join(problems))
+    if department is not None:
+        department_id = department.department.id if department.department else None
+        if user.department_id != department_id:
+            user.department_id = department_id
     changes = {}
     for name in EDITABLE:
         before, after = getattr(user, name), new[name] or None
