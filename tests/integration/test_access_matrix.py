@@ -64,6 +64,13 @@ MATRIX = {
     ("GET", "/teach/classes/<int:cohort_id>/reminders.csv"): {"instructor", "admin"},
     ("POST", "/teach/classes/<int:cohort_id>/assignments"): {"instructor", "admin"},
     ("POST", "/teach/classes/<int:cohort_id>/assignments/<int:assignment_id>/delete"): {"instructor", "admin"},
+    # Classes across years; then only the class's owners (others 404).
+    ("POST", "/teach/classes/<int:cohort_id>/archive"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/restore"): {"instructor", "admin"},
+    ("GET", "/teach/classes/<int:cohort_id>/delete"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/delete"): {"instructor", "admin"},
+    ("GET", "/teach/classes/<int:cohort_id>/copy"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/copy"): {"instructor", "admin"},
     ("GET", "/records/"): {"personnel", "admin"},
     ("GET", "/records/people"): {"personnel", "admin"},
     ("GET", "/records/people/<int:user_id>"): {"personnel", "admin"},  # then any trainee (others 404)
