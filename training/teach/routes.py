@@ -130,8 +130,11 @@ def certificates_zip(cohort_id: int):
     course_ids = {c.id for c in cohort_courses(cohort)}
     member_ids = db.session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)).all()
     settings = load_settings()
+    # The class's rule: a certificate of a completion from before its start is not the class's.
+    since = years.counts_since(cohort)
+    start = years.start_date(cohort)
     items = [(file_name(c), certificate_data(c, settings)) for c in current_certificates(member_ids)
-             if c.course_id in course_ids and not c.revoked_at]
+             if c.course_id in course_ids and not c.revoked_at and (since is None or c.completed_on >= start)]
     response = Response(stream_zip(items), mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-certificates.zip"'
     response.headers["Cache-Control"] = "private, no-store"
