@@ -65,8 +65,7 @@ def edit_class(cohort_id: int):
     form.audience.choices = _audience_choices()
     if form.validate_on_submit():
         if cohort.archived:
-            flash(years.READ_ONLY, "error")
-            return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+            return _read_only(cohort)
         for field in ("name", "audience", "fiscal_year", "starts_on", "due_on", "join_enabled",
                       "counts_earlier_completions"):
             setattr(cohort, field, getattr(form, field).data)
