@@ -1,4 +1,9 @@
-"""classes across years (placeholder: filled by the class-year work of issue 16)
+"""classes across years: each class decides whether completions from before its start count
+
+``cohort.counts_earlier_completions`` (default false): a class counts only completions made on
+or after its start (``starts_on``, else 1 April of its fiscal year), so a yearly refresher
+class asks for the course again. Existing classes get false as well; archiving uses the
+existing ``cohort.archived`` column.
 
 Revision ID: c16c00000003
 Revises: c16b00000002
@@ -17,8 +22,12 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Batch mode: SQLite cannot ALTER a table in place.
+    with op.batch_alter_table('cohort', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('counts_earlier_completions', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('cohort', schema=None) as batch_op:
+        batch_op.drop_column('counts_earlier_completions')

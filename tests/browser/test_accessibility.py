@@ -260,6 +260,8 @@ PAGES: list[tuple[str, str, str | Callable]] = [
     ("instructor", "class", "/teach/classes/{cohort}"),
     ("instructor", "class-edit", "/teach/classes/{cohort}/edit"),
     ("instructor", "class-member", "/teach/classes/{cohort}/members/{user}"),
+    ("instructor", "class-copy", "/teach/classes/{cohort}/copy"),
+    ("instructor", "class-delete", "/teach/classes/{cohort}/delete"),
     ("instructor", "progress-matrix", "/teach/classes/{cohort}/progress"),
     ("instructor", "analysis", "/teach/classes/{cohort}/analysis"),
     ("instructor", "reminders", "/teach/classes/{cohort}/reminders"),

@@ -74,6 +74,13 @@ MATRIX = {
     ("GET", "/teach/slips/<int:batch_id>"): {"instructor", "admin"},  # then only the slips' maker (404)
     ("GET", "/teach/slips/<int:batch_id>.pdf"): {"instructor", "admin"},
     ("GET", "/teach/slips/<int:batch_id>.csv"): {"instructor", "admin"},
+    # Classes across years; then only the class's owners (others 404).
+    ("POST", "/teach/classes/<int:cohort_id>/archive"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/restore"): {"instructor", "admin"},
+    ("GET", "/teach/classes/<int:cohort_id>/delete"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/delete"): {"instructor", "admin"},
+    ("GET", "/teach/classes/<int:cohort_id>/copy"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/copy"): {"instructor", "admin"},
     ("GET", "/records/"): {"personnel", "admin"},
     ("GET", "/records/people"): {"personnel", "admin"},
     ("GET", "/records/people/<int:user_id>"): {"personnel", "admin"},  # then any trainee (others 404)

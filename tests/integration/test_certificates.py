@@ -180,6 +180,10 @@ def test_class_zip_holds_one_pdf_per_completed_member(app, completed, create_use
     assert len(names) == 2 and all(n.endswith(".pdf") for n in names)
     assert any("𠮷田一" in n for n in names)
     assert all(archive.read(n).startswith(b"%PDF") for n in names)
+    # A class of a later fiscal year does not count these completions (its rule): nothing to zip.
+    later_id = make_class(app, instructor, name="次年度 研修", fiscal_year=2099, member_ids=members)
+    later = _client_for(app, instructor).get(f"/teach/classes/{later_id}/certificates.zip")
+    assert zipfile.ZipFile(io.BytesIO(later.data)).namelist() == []
 
 
 def test_settings_change_signatory_and_validate_the_seal(app, client, login_as, completed):

@@ -10,7 +10,7 @@ from tests.conftest import AuthActions
 from tests.support.classes import make_class
 from tests.support.learner import csrf
 from training.extensions import db
-from training.models import AuditEntry, CohortMember, CohortOwner, CourseCompletion, SlipBatch, User
+from training.models import AuditEntry, Cohort, CohortMember, CohortOwner, CourseCompletion, SlipBatch, User
 
 HEADER = "職員番号,氏名,ふりがな,所属,メールアドレス,受講区分"
 
@@ -214,3 +214,30 @@ def test_owners_are_shown_and_the_last_one_stays(app, client, login_as, create_u
     with app.app_context():
         assert set(db.session.scalars(select(CohortOwner.user_id).where(CohortOwner.cohort_id == x))) == {me}
     assert {"class.owner_add", "class.owner_remove"} <= set(_actions(app))
+
+
+def test_an_archived_class_s_members_and_owners_are_not_changed_from_it(app, client, login_as, create_user_factory):
+    _me, login = login_as("instructor", audience=None)
+    t1, _ = create_user_factory(display_name="練馬 一郎")
+    _co, co_login = create_user_factory("instructor", audience=None, display_name="共同 担当")
+    x = make_class(app, login, name="昨年度のクラス", member_ids=(t1,))
+    y = make_class(app, login, name="今年度のクラス")
+    with app.app_context():
+        co_id = db.session.scalar(select(User.id).where(User.login_id == co_login))
+        db.session.add(CohortOwner(cohort_id=x, user_id=co_id))
+        db.session.get(Cohort, x).archived = True
+        db.session.commit()
+    page = f"/teach/classes/{x}/members/{t1}"
+    attempts = [(page, {"display_name": "別の 名前", "name_kana": "", "email": "", "department": "", "employee_no": ""}),
+                (f"{page}/remove", {"confirm": "remove"}), (f"{page}/move", {"to": str(y)}),
+                (f"{page}/password", {"confirm": "reset"}),
+                (f"/teach/classes/{x}/owners/{co_id}/remove", {"confirm": "remove-owner"})]
+    for path, data in attempts:
+        response = _post(client, page, path, data)
+        assert response.status_code == 302 and response.headers["Location"].endswith(f"/teach/classes/{x}"), path
+        assert "アーカイブ" in client.get(f"/teach/classes/{x}").get_data(as_text=True), path
+    assert _members(app, x) == {t1} and _members(app, y) == set()
+    assert _user(app, t1).display_name == "練馬 一郎"
+    with app.app_context():
+        assert db.session.scalar(select(SlipBatch)) is None
+        assert co_id in set(db.session.scalars(select(CohortOwner.user_id).where(CohortOwner.cohort_id == x)))

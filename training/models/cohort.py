@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, false, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training.models.base import Base, UTCDateTime, utcnow
@@ -22,7 +22,11 @@ class Cohort(Base):
     join_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     starts_on: Mapped[dt.date | None] = mapped_column(Date)
     due_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: Archived: out of the default list, no joins, read-only; records stay viewable.
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Whether completions from before the class's start (``starts_on``, else 1 April of its
+    #: fiscal year) count; by default they do not, so a yearly refresher asks for the course again.
+    counts_earlier_completions: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     owners: Mapped[list[CohortOwner]] = relationship(back_populates="cohort", cascade="all, delete-orphan")

@@ -19,10 +19,21 @@ class ClassForm(JapaneseForm):
     starts_on = DateField("開始日（任意）", validators=[Optional()])
     due_on = DateField("受講期限（任意）", validators=[Optional()])
     join_enabled = BooleanField("参加コードでの自己登録を受け付ける")
+    counts_earlier_completions = BooleanField("開始日より前の修了も、このクラスの修了として数える")
 
     def validate_due_on(self, field):
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError("受講期限は開始日より後の日付にしてください。")
+
+
+class CopyClassForm(JapaneseForm):
+    """Copy a class to the next fiscal year (the name comes with the new year, editable)."""
+    name = StringField("新しいクラス名", validators=[DataRequired("クラス名を入力してください。"), max_length(120)])
+    with_members = BooleanField("受講者も新しいクラスに登録する")
+
+
+class ConfirmForm(JapaneseForm):
+    """A form with nothing but its CSRF token (archive, restore, delete)."""
 
 
 class RosterForm(JapaneseForm):

@@ -16,7 +16,7 @@ from training.content import current_content
 from training.dates import fiscal_year_of, today_jst
 from training.extensions import db
 from training.models import AUDIENCES, Assignment, CohortOwner, RosterUpload, SlipBatch, utcnow
-from training.teach import classes, slips
+from training.teach import classes, slips, years
 from training.teach.forms import ClassForm, OwnerForm, RosterForm, assignment_form
 from training.teach.roster import MAX_BYTES, RosterError, apply, check, fingerprint, parse
 from training.teach.routes import bp, cohort_page, load_cohort
@@ -24,6 +24,12 @@ from training.teach.routes import bp, cohort_page, load_cohort
 
 CHANGED_SINCE_PREVIEW = ("名簿の確認のあとで、登録内容が変わりました（ほかの取り込みが同時に行われたなど）。"
                          "下の確認画面で最新の状態をもう一度確認してください。")
+
+
+def _read_only(cohort):
+    """An archived class is read-only: say so on the class page; nothing is changed."""
+    flash(years.READ_ONLY, "error")
+    return redirect(url_for("teach.cohort", cohort_id=cohort.id))
 
 
 def _audience_choices():
@@ -44,6 +50,7 @@ def new_class():
             name=form.name.data, audience=form.audience.data, fiscal_year=form.fiscal_year.data,
             owner=current_user, course_id=course.id if course else None, starts_on=form.starts_on.data,
             due_on=form.due_on.data, join_enabled=form.join_enabled.data)
+        cohort.counts_earlier_completions = form.counts_earlier_completions.data
         db.session.commit()
         flash(f"クラス「{cohort.name}」を作成しました。名簿の取り込みか参加コードで受講者を登録してください。", "info")
         return redirect(url_for("teach.cohort", cohort_id=cohort.id))
@@ -57,7 +64,10 @@ def edit_class(cohort_id: int):
     form = ClassForm(obj=cohort)
     form.audience.choices = _audience_choices()
     if form.validate_on_submit():
-        for field in ("name", "audience", "fiscal_year", "starts_on", "due_on", "join_enabled"):
+        if cohort.archived:
+            return _read_only(cohort)
+        for field in ("name", "audience", "fiscal_year", "starts_on", "due_on", "join_enabled",
+                      "counts_earlier_completions"):
             setattr(cohort, field, getattr(form, field).data)
         audit.record("class.update", target_type="cohort", target_id=cohort.id)
         db.session.commit()
@@ -71,6 +81,8 @@ def edit_class(cohort_id: int):
 def add_owner(cohort_id: int):
     """Another instructor may run the class too."""
     cohort = load_cohort(cohort_id)
+    if cohort.archived:
+        return _read_only(cohort)
     form = OwnerForm()
     if form.validate_on_submit():
         user = find_by_login_id(form.login_id.data)
@@ -95,6 +107,8 @@ def add_owner(cohort_id: int):
 def join_code(cohort_id: int):
     """Rotate the code, or switch self-enrolment on or off."""
     cohort = load_cohort(cohort_id)
+    if cohort.archived:
+        return _read_only(cohort)
     action = request.form.get("action")
     if action == "rotate":
         classes.rotate_join_code(cohort)
@@ -114,6 +128,8 @@ def join_code(cohort_id: int):
 def roster_upload(cohort_id: int):
     """Upload a roster CSV; the next page previews every row before anything is changed."""
     cohort = load_cohort(cohort_id)
+    if cohort.archived:
+        return _read_only(cohort)
     form = RosterForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -178,6 +194,8 @@ def roster_preview(cohort_id: int, upload_id: int):
 def roster_apply(cohort_id: int, upload_id: int):
     """Import all rows in one transaction, or none. New accounts' passwords are shown once."""
     cohort = load_cohort(cohort_id)
+    if cohort.archived:
+        return _read_only(cohort)
     try:
         upload = _load_upload(cohort, upload_id)
     except UploadGone:
@@ -225,6 +243,8 @@ def add_assignment(cohort_id: int):
     module that do not belong together (or a bad date) show the class page again with the
     message at the field; nothing is stored."""
     cohort = load_cohort(cohort_id)
+    if cohort.archived:
+        return _read_only(cohort)
     content = current_content()
     form = assignment_form(content, cohort)
     if not form.validate_on_submit():
@@ -247,6 +267,8 @@ def add_assignment(cohort_id: int):
 @roles_required("instructor", "admin")
 def delete_assignment(cohort_id: int, assignment_id: int):
     cohort = load_cohort(cohort_id)
+    if cohort.archived:
+        return _read_only(cohort)
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or assignment.cohort_id != cohort.id:
         abort(404)

@@ -20,6 +20,8 @@ class MemberRow:
     status: str
     #: Set when the matrix shows a single assigned module: the row is about that module only.
     module: ModuleStatus | None = None
+    #: A completion from before the class's start that the class does not count (its rule).
+    earlier_completion: dt.datetime | None = None
 
     @property
     def status_label(self) -> str:
@@ -36,17 +38,25 @@ class MemberRow:
         return round(100 * (m.sections_viewed + (1 if m.quiz.passed else 0)) / (m.sections_total + 1))
 
 
-def member_status(progress: CourseProgress, due_on: dt.date | None, today: dt.date) -> str:
-    if progress.completed_at:
+def _counts(completed_at: dt.datetime | None, since: dt.datetime | None) -> bool:
+    """Whether a completion counts for a class whose rule counts completions from ``since`` on
+    (None: any completion counts)."""
+    return completed_at is not None and (since is None or completed_at >= since)
+
+
+def member_status(progress: CourseProgress, due_on: dt.date | None, today: dt.date,
+                  since: dt.datetime | None = None) -> str:
+    if _counts(progress.completed_at, since):
         return "complete"
     if due_on and today > due_on:
         return "overdue"
     return "in_progress" if progress.started else "not_started"
 
 
-def module_member_status(status: ModuleStatus, due_on: dt.date | None, today: dt.date) -> str:
+def module_member_status(status: ModuleStatus, due_on: dt.date | None, today: dt.date,
+                         since: dt.datetime | None = None) -> str:
     """A single assigned module: complete when the module is, whatever the rest of the course."""
-    if status.completed_at:
+    if _counts(status.completed_at, since):
         return "complete"
     if due_on and today > due_on:
         return "overdue"
@@ -54,16 +64,22 @@ def module_member_status(status: ModuleStatus, due_on: dt.date | None, today: dt
 
 
 def build(members, records: dict[int, Records], course: Course, content: Content, due_on: dt.date | None,
-          today: dt.date, module_id: str | None = None) -> list[MemberRow]:
-    """One row per member (pure: no database access); about one module when ``module_id`` is given."""
+          today: dt.date, module_id: str | None = None, since: dt.datetime | None = None) -> list[MemberRow]:
+    """One row per member (pure: no database access); about one module when ``module_id`` is given.
+    ``since``: the class counts only completions from then on (training.teach.years.counts_since);
+    an earlier one is kept on the row as ``earlier_completion`` and the row is not complete."""
     rows = []
     for user in members:
         progress = course_progress(course, content, records[user.id])
         if module_id is None:
-            rows.append(MemberRow(user, progress, member_status(progress, due_on, today)))
+            done = progress.completed_at
+            rows.append(MemberRow(user, progress, member_status(progress, due_on, today, since),
+                                  earlier_completion=done if done and not _counts(done, since) else None))
             continue
         status = next(m for m in progress.modules if m.module.id == module_id)
-        rows.append(MemberRow(user, progress, module_member_status(status, due_on, today), status))
+        done = status.completed_at
+        rows.append(MemberRow(user, progress, module_member_status(status, due_on, today, since), status,
+                              earlier_completion=done if done and not _counts(done, since) else None))
     return rows
 
 

@@ -13,7 +13,7 @@ from training.database import writes_on_get
 from training.extensions import db
 from training.models import Cohort, CohortMember, SlipBatch, User
 from training.site_settings import load as load_settings
-from training.teach import members, slips
+from training.teach import members, slips, years
 from training.teach.routes import bp, load_cohort, visible_cohorts
 
 NOTHING_CHANGED = "（何も変更していません）"
@@ -37,6 +37,15 @@ def _member(cohort: Cohort, user_id: int) -> User:
     if user is None or members.membership(cohort, user.id) is None:
         abort(404)
     return user
+
+
+def _archived(cohort: Cohort):
+    """An archived class is read-only (issue 16, classes across years): its members and owners
+    are not changed from it. The redirect to the class page with the message, or None."""
+    if cohort.archived:
+        flash(years.READ_ONLY, "error")
+        return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+    return None
 
 
 def _confirmed(value: str) -> None:
@@ -67,6 +76,8 @@ def member(cohort_id: int, user_id: int):
     cohort = load_cohort(cohort_id)
     user = _member(cohort, user_id)
     if request.method == "POST":
+        if (refused := _archived(cohort)) is not None:
+            return refused
         values = {name: request.form.get(name, "") for name in members.EDITABLE}
         try:
             changes = members.edit(cohort, user, values, current_user)
@@ -89,6 +100,8 @@ def remove_member(cohort_id: int, user_id: int):
     cohort = load_cohort(cohort_id)
     user = _member(cohort, user_id)
     _confirmed("remove")
+    if (refused := _archived(cohort)) is not None:
+        return refused
     members.remove(cohort, user)
     db.session.commit()
     flash(f"{user.display_name} さんをクラスから外しました。学習の記録・修了・修了証はそのまま残ります。", "info")
@@ -100,6 +113,8 @@ def remove_member(cohort_id: int, user_id: int):
 def move_member(cohort_id: int, user_id: int):
     cohort = load_cohort(cohort_id)
     user = _member(cohort, user_id)
+    if (refused := _archived(cohort)) is not None:
+        return refused
     target = request.form.get("to", "")
     try:
         moved_to = members.move(cohort, user, int(target) if target.isascii() and target.isdigit()
@@ -120,6 +135,8 @@ def reset_member_password(cohort_id: int, user_id: int):
     cohort = load_cohort(cohort_id)
     user = _member(cohort, user_id)
     _confirmed("reset")
+    if (refused := _archived(cohort)) is not None:
+        return refused
     try:
         slip, batch = members.reset_password(cohort, user, current_user)
         db.session.commit()
@@ -136,6 +153,8 @@ def reset_member_password(cohort_id: int, user_id: int):
 def remove_owner(cohort_id: int, user_id: int):
     cohort = load_cohort(cohort_id)
     _confirmed("remove-owner")
+    if (refused := _archived(cohort)) is not None:
+        return refused
     try:
         user = members.remove_owner(cohort, user_id)
         db.session.commit()

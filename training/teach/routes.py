@@ -24,18 +24,27 @@ from training.teach import analysis as insights
 from training.spreadsheet import csv_bytes
 from training.teach import matrix
 from training.teach import reminders as reminder_mail
-from training.teach.forms import assignment_form
+from training.teach import years
+from training.teach.forms import ConfirmForm, assignment_form
 from training.teach.targets import choose as choose_target, cohort_targets
 from training.text_input import too_long
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
 
 
-def visible_cohorts():
+def visible_cohorts(fiscal_year: int | None = None, state: str = "all"):
+    """The classes the user runs (admins: all), of one fiscal year and state if asked."""
     stmt = select(Cohort).order_by(Cohort.fiscal_year.desc(), Cohort.name)
     if not current_user.has_role("admin"):
         stmt = stmt.join(CohortOwner).where(CohortOwner.user_id == current_user.id)
-    return db.session.scalars(stmt).all()
+    return db.session.scalars(years.filter_statement(stmt, fiscal_year=fiscal_year, state=state)).all()
+
+
+def _visible_years() -> list[int]:
+    stmt = select(Cohort.fiscal_year).distinct().order_by(Cohort.fiscal_year.desc())
+    if not current_user.has_role("admin"):
+        stmt = stmt.join(CohortOwner).where(CohortOwner.user_id == current_user.id)
+    return list(db.session.scalars(stmt))
 
 
 def load_cohort(cohort_id: int) -> Cohort:
@@ -59,7 +68,22 @@ def cohort_courses(cohort: Cohort):
 @bp.route("/")
 @roles_required("instructor", "admin")
 def classes():
-    return render_template("teach/classes.html", cohorts=visible_cohorts())
+    """The classes one runs; by default the active ones of every year. Filtered by a GET form
+    (fiscal year, state: active / archived / all); a bad value is ignored with a message."""
+    state = request.args.get("state") or "active"
+    year_text = (request.args.get("year") or "").strip()
+    fiscal_year, problems = None, []
+    if state not in years.STATES:
+        state = "active"
+        problems.append("状態は一覧から選んでください（実施中のクラスを表示しています）。")
+    if year_text:
+        if year_text.isascii() and year_text.isdigit() and len(year_text) == 4:
+            fiscal_year = int(year_text)
+        else:
+            problems.append("年度は西暦4桁で選んでください（すべての年度を表示しています）。")
+    return render_template("teach/classes.html", cohorts=visible_cohorts(fiscal_year, state),
+                           years=_visible_years(), year=fiscal_year, state=state, states=years.STATES,
+                           problems=problems)
 
 
 @bp.route("/classes/<int:cohort_id>")
@@ -84,6 +108,12 @@ def cohort_page(cohort: Cohort, form=None, status: int = 200):
         select(ModuleCompletion).where(ModuleCompletion.user_id.in_(ids), ModuleCompletion.module_id.in_(module_ids)))
     } if module_ids and ids else {}
     certificates = {(c.user_id, c.course_id): c for c in current_certificates(ids)}
+    # The class's rule: completions from before its start count only if the class says so.
+    since = years.counts_since(cohort)
+    earlier = {key: c.completed_at for key, c in completions.items() if not years.counts(c.completed_at, since)}
+    completions = {key: c for key, c in completions.items() if key not in earlier}
+    module_done = {key: at for key, at in module_done.items() if years.counts(at, since)}
+    certificates = {key: c for key, c in certificates.items() if key in completions}
     today = today_jst()
     owners = db.session.scalars(select(User).join(CohortOwner, CohortOwner.user_id == User.id)
                                 .where(CohortOwner.cohort_id == cohort.id).options(noload(User.role_rows))
@@ -91,7 +121,8 @@ def cohort_page(cohort: Cohort, form=None, status: int = 200):
     return render_template("teach/cohort.html", cohort=cohort, targets=targets, members=members, content=content,
                            owners=owners,
                            completions=completions, module_done=module_done, certificates=certificates, today=today,
-                           assign_form=form or assignment_form(content, cohort),
+                           assign_form=form or assignment_form(content, cohort), earlier=earlier,
+                           class_start=years.start_date(cohort), confirm_form=ConfirmForm(),
                            states={c.id: STATE_LABELS[state(c, today)] for c in certificates.values()}), status
 
 
@@ -103,8 +134,11 @@ def certificates_zip(cohort_id: int):
     course_ids = {c.id for c in cohort_courses(cohort)}
     member_ids = db.session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)).all()
     settings = load_settings()
+    # The class's rule: a certificate of a completion from before its start is not the class's.
+    since = years.counts_since(cohort)
+    start = years.start_date(cohort)
     items = [(file_name(c), certificate_data(c, settings)) for c in current_certificates(member_ids)
-             if c.course_id in course_ids and not c.revoked_at]
+             if c.course_id in course_ids and not c.revoked_at and (since is None or c.completed_on >= start)]
     response = Response(stream_zip(items), mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-certificates.zip"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -125,7 +159,7 @@ def _matrix(cohort, values):
                                  .options(noload(User.role_rows))).all()
     records = load_records_for([m.id for m in members], target.course.id)
     rows = matrix.build(members, records, target.course, content, target.due_on, today_jst(),
-                        module_id=target.module.id if target.module else None)
+                        module_id=target.module.id if target.module else None, since=years.counts_since(cohort))
     return content, targets, target, rows
 
 
@@ -190,6 +224,9 @@ def reminders(cohort_id: int):
     groups = {key: [r for r in rows if r.status == key] for key in reminder_mail.GROUPS}
     subject, body = reminder_mail.default_message(cohort, target, due, url_for("main.home", _external=True))
     if request.method == "POST":
+        if cohort.archived:
+            flash(years.READ_ONLY, "error")  # reminders are off for an archived class
+            return redirect(url_for("teach.reminders", cohort_id=cohort.id, show=target.key))
         group = request.form.get("group", "")
         if group not in groups:
             abort(400)
