@@ -20,6 +20,7 @@ from training.auth import sessions
 from training.dates import format_date, format_datetime
 from training.models import AUDIENCES, ROLES
 from training.main.help_lines import lines_for
+from training.routing import RULE_CLASS
 from training.navigation import items_for
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
+    app.url_rule_class = RULE_CLASS  # URL builders compiled on first use (training/routing.py)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_settings(app.instance_path))
     if test_config:

@@ -105,6 +105,14 @@ def table(request):
         print("\n".join(lines))
 
 
+#: The page bots measure the content through the pages; the database under them changes
+#: nothing they measure, so they run once, in the SQLite run (the pages themselves are
+#: exercised on PostgreSQL by test_learn_courses and the rest).
+content_figures = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")),
+                                     reason="content figures; measured in the SQLite run")
+
+
+@content_figures
 @pytest.mark.parametrize("course", CONTENT.courses, ids=lambda c: c.id)
 def test_test_wise_bots(app, create_user_factory, table, course):
     figures = [run_bot(app, create_user_factory, course, bot) for bot in BOTS]
