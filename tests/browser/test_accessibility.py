@@ -286,6 +286,8 @@ PAGES: list[tuple[str, str, str | Callable]] = [
     ("admin", "help-contact-edit", "/admin/contacts/yorisoi"),
     ("admin", "directory", "/admin/directory"),
     ("admin", "directory-edit", "/admin/directory/renkei-suishin-tanto"),
+    ("admin", "directory-history", "/admin/directory/renkei-suishin-tanto/history"),
+    ("admin", "help-contact-new", "/admin/contacts/new"),
     ("admin", "departments", "/admin/departments"),
     ("admin", "department-mapping", "/admin/departments/mapping"),
 ]

@@ -1,6 +1,7 @@
 """Requests to talk in Chromium (issue 15): a high-school student on a phone asks from the
 post-survey's distress check; the teacher on a desktop sees it on the home page and records the
-follow-up. axe-core on the consent page, the received state and the teacher's home page."""
+follow-up. axe-core on the consent page, the received state, the teacher's home page and the
+follow-up page."""
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -102,6 +103,8 @@ def _teacher_journey(page, live_server, school, screenshot):
     screenshot(page, "talk-teacher-home")
 
     section.get_by_role("link", name="生徒 2 さん").click()
+    expect(page.get_by_role("button", name="対応を記録して閉じる")).to_be_visible()
+    _axe(page, "follow-up-1280")
     page.get_by_label("メモ", exact=False).fill("放課後に話を聴いた")
     page.get_by_role("button", name="対応を記録して閉じる").click()
     expect(page.get_by_text("対応を記録しました", exact=False)).to_be_visible()
