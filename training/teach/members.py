@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import unicodedata
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from werkzeug.security import generate_password_hash
 
 from training import audit
 from training.auth import accounts
-from training.auth.employee_numbers import employee_no_problem, zero_stripped
+from training.auth.employee_numbers import employee_no_problem
 from training.email_addresses import EmailAddressError, optional_email
 from training.extensions import db
 from training.models import Cohort, CohortMember, CohortOwner, User
+from training.text_fold import number_key
 from training.teach import slips
 from training.teach.roster import CONTROL_CHARACTERS, FIRST_LOGIN_HASH_METHOD, PRIVILEGED_ROLES
 
@@ -122,9 +123,8 @@ def edit(cohort: Cohort, user: User, values: dict[str, str], actor) -> dict[str,
             taken = db.session.scalar(select(User).where(User.employee_no == number, User.id != user.id))
             twin = None
             if number.isdigit():
-                twin = db.session.scalar(select(User).where(
-                    func.ltrim(User.employee_no, "0") == zero_stripped(number).lstrip("0"),
-                    User.id != user.id))
+                twin = db.session.scalar(select(User).where(  # the indexed zero-stripped number
+                    User.employee_no_digits == number_key(number), User.id != user.id))
             if taken is not None:
                 problems.append(f"職員番号「{number}」は別の方がすでに使っています。")
             elif twin is not None and twin.employee_no and twin.employee_no.isdigit():
