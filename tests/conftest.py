@@ -12,7 +12,7 @@ import tempfile
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import event
+from sqlalchemy import event, exists, literal, select
 
 from training import create_app
 from training.auth.accounts import NewUser, create_user
@@ -66,10 +66,21 @@ def app(app_config):
     yield app
     with app.app_context():
         db.session.remove()
-        with db.engine.begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())
+        empty_tables(db.engine)
         db.engine.dispose()
+
+
+def empty_tables(engine) -> None:
+    """Delete every row: one query finds the tables that hold any (a test fills a few of the
+    50), then only those are emptied, children first. One round trip per table is what the
+    cleanup cost on PostgreSQL before."""
+    tables = list(reversed(Base.metadata.sorted_tables))
+    probe = select(*(exists(select(literal(1)).select_from(table)).label(f"t{i}") for i, table in enumerate(tables)))
+    with engine.begin() as connection:
+        filled = connection.execute(probe).one()
+        for table, has_rows in zip(tables, filled):
+            if has_rows:
+                connection.execute(table.delete())
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from training.dates import format_date, format_datetime
 from training.models import AUDIENCES, ROLES
 from training.main.help_lines import lines_for
 from training.routing import RULE_CLASS
+from training.templating import SHARED_TEMPLATE_CODE
 from training.navigation import items_for
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -135,6 +136,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.add_template_filter(format_datetime, "datetime_ja")
     app.add_template_filter(format_date, "date_ja")
+    app.jinja_env.bytecode_cache = SHARED_TEMPLATE_CODE  # compiled once per process (training/templating.py)
 
     @app.before_request
     def _require_password_change():

@@ -15,6 +15,7 @@ for form requests carrying NUL or 10,000 characters, which no field accepts.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -23,6 +24,7 @@ import time
 import traceback
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import pytest
 from sqlalchemy import select
@@ -302,6 +304,8 @@ class Fuzzer:
     def send(self, label: str, method: str, url: str, **kwargs):
         """One request; a 5xx or an exception is a failure."""
         self.requests += 1
+        if isinstance(kwargs.get("data"), dict) and "content_type" not in kwargs:
+            kwargs["data"], kwargs["content_type"] = _urlencoded(kwargs["data"]), FORM_TYPE
         try:
             response = self.client.open(url, method=method, **kwargs)
             status = response.status_code
@@ -413,6 +417,25 @@ class Fuzzer:
             for field in visible:
                 form = {**base, field: VALUES[name], "csrf_token": token or self.csrf_token}
                 self.send(f"POST {rule} {field}={name} (rest valid)", "POST", url, data=form)
+
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+@functools.lru_cache(maxsize=256)
+def _quoted(value: str) -> str:
+    return quote_plus(value)
+
+
+def _urlencoded(form: dict) -> bytes:
+    """The body a browser sends for ``form`` (repeated keys for lists). Each value is quoted
+    once per run: quoting a 10,000-character value for every field of every form was a seventh
+    of the fuzz's time, spent in the test rather than in the app."""
+    pairs = []
+    for name, value in form.items():
+        for one in value if isinstance(value, list) else [value]:
+            pairs.append(f"{_quoted(name)}={_quoted(str(one))}")
+    return "&".join(pairs).encode("ascii")
 
 
 def _allowed(who: str, rule_access) -> bool:
