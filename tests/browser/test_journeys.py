@@ -94,6 +94,8 @@ def test_newcomer_registers_with_the_code_and_completes_the_course_on_a_phone(ph
     expect(page.get_by_text("クラス「出張所窓口 研修」").first).to_be_visible()
     page.get_by_label("氏名", exact=False).first.fill("石神井 千尋")
     page.get_by_label("ログインID", exact=False).fill("journey-phone")
+    page.get_by_label("職員番号").fill("008801")  # a staff class (issue 16): 職員番号 and 所属 too
+    page.get_by_label("所属", exact=True).fill("石神井出張所")
     page.get_by_label("パスワード（10文字以上）").fill(PASSWORD)
     page.get_by_label("パスワード（確認）").fill(PASSWORD)
     screenshot(page, "journey-phone-register")
