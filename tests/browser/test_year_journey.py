@@ -52,9 +52,9 @@ def _seed() -> None:
     lead = create_user(NewUser(login_id="year-lead", display_name="研修 由美", password=PASSWORD,
                                roles=("instructor",), department="2301"))
     last = create_class(name=LAST_NAME, audience="counter_staff", fiscal_year=LAST_YEAR, owner=lead,
-                        course_id=COURSE, starts_on=dt.date(LAST_YEAR, 5, 1), due_on=dt.date(LAST_YEAR, 7, 31))
+                        course_id=COURSE, starts_on=dt.date(LAST_YEAR, 4, 1), due_on=dt.date(THIS_YEAR, 3, 31))
     create_class(name=OTHER_NAME, audience="counter_staff", fiscal_year=THIS_YEAR, owner=lead, course_id=COURSE,
-                 starts_on=dt.date(THIS_YEAR, 9, 1))
+                 starts_on=dt.date(THIS_YEAR, 4, 1))
     rows = roster.check(roster.parse(
         f"{HEADER}\r\n004513,高橋 一郎,たかはし いちろう,1201,,\r\n004520,山﨑 さくら,やまざき さくら,1202,,\r\n"
         .encode("utf-8")), last)
@@ -122,7 +122,7 @@ def test_instructor_runs_the_new_year(context, year_server, screenshot, tmp_path
     page.get_by_role("link", name=LAST_NAME).click()
     page.get_by_role("link", name="次の年度にコピー").click()
     expect(page.get_by_label("クラス名")).to_have_value(THIS_NAME)
-    expect(page.get_by_role("cell", name=f"{THIS_YEAR}年7月31日")).to_be_visible()
+    expect(page.get_by_role("cell", name=f"{THIS_YEAR + 1}年3月31日")).to_be_visible()  # a year later
     _axe_clean(page)
     page.get_by_role("button", name="コピーして作成する").click()
     expect(page.get_by_role("heading", name=THIS_NAME, level=1)).to_be_visible()
@@ -185,7 +185,7 @@ def test_instructor_runs_the_new_year(context, year_server, screenshot, tmp_path
     content_module = page.locator("#module_id optgroup[label='窓口職員向けゲートキーパー講座'] option").first
     module_value, module_title = content_module.get_attribute("value"), content_module.inner_text()
     page.get_by_label("モジュール（任意").select_option(module_value)
-    page.get_by_label("期限（任意）").fill(f"{THIS_YEAR + 1}-01-29")
+    page.get_by_label("期限（任意）").fill(f"{THIS_YEAR + 1}-03-31")
     page.get_by_role("button", name="追加する").click()
     expect(page.get_by_text("割り当てを追加しました。")).to_be_visible()
     header = page.get_by_role("columnheader", name=f"モジュール『{module_title}").first
@@ -198,7 +198,7 @@ def test_instructor_runs_the_new_year(context, year_server, screenshot, tmp_path
     page.get_by_role("link", name="進み具合").click()
     page.get_by_label("割り当て（講座・モジュール）").select_option(module_value)
     page.get_by_role("button", name="表示").click()
-    expect(page.get_by_text(f"モジュール『{module_title}』（期限 {THIS_YEAR + 1}年1月29日）")).to_be_visible()
+    expect(page.get_by_text(f"モジュール『{module_title}』（期限 {THIS_YEAR + 1}年3月31日）")).to_be_visible()
     row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=re.compile("高橋 一郎")))
     expect(row.get_by_role("cell", name="修了", exact=True)).to_be_visible()
     expect(row.get_by_role("cell", name=re.compile("^修了 \\d+点$"))).to_be_visible()

@@ -57,8 +57,7 @@ def _employee_no_problem(number: str) -> str | None:
             User.employee_no_digits == number_key(number)).limit(1))
         if twin and twin.isdigit():
             # The registered form is not shown: this page is open to anyone with the class's code.
-            return (f"職員番号「{number}」は、先頭の0を除くと登録済みの職員番号と同じです"
-                    "（表計算ソフトで先頭の0が消えていませんか）。" + ASK_THE_LEAD)
+            return f"職員番号「{number}」は、先頭の0を除くと登録済みの職員番号と同じです。" + ASK_THE_LEAD
     return None
 
 
