@@ -127,7 +127,8 @@ def _fill_in(user: User, staff: StaffFields, values: dict, resolved) -> None:
 
 @bp.route("/join", methods=["GET", "POST"])
 def join():
-    """Step 1: the code. Signed in: enrolled at once. Not signed in: step 2, a new account."""
+    """Step 1: the code. Signed in: enrolled at once (a staff class first asks for a missing
+    職員番号 or 所属). Not signed in: step 2, a new account."""
     if request.method == "GET":
         return render_template("teach/join.html", step="code", code="", errors={})
     # Counted before the code is looked up, so parallel guesses cannot overtake the limit.
