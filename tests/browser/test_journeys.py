@@ -77,6 +77,10 @@ def test_counter_staff_joins_a_class_and_completes_the_course(page, live_server,
         db.session.commit()
     sign_in(page, live_server, "journey-counter", PASSWORD)
     _enter_code(page, live_server, code)
+    # A staff class (issue 16): the account has a 所属 but no 職員番号, so only that is asked.
+    assert page.get_by_label("所属", exact=True).count() == 0
+    page.get_by_label("職員番号").fill("009002")
+    page.get_by_role("button", name="登録して参加する").click()
     expect(page.get_by_text("クラス「窓口職員ゲートキーパー研修（第2回）」に登録しました。")).to_be_visible()
     expect(page.get_by_text(f"期限 {due.year}年{due.month}月{due.day}日").first).to_be_visible()
     screenshot(page, "journey-joined")
@@ -94,6 +98,8 @@ def test_newcomer_registers_with_the_code_and_completes_the_course_on_a_phone(ph
     expect(page.get_by_text("クラス「出張所窓口 研修」").first).to_be_visible()
     page.get_by_label("氏名", exact=False).first.fill("石神井 千尋")
     page.get_by_label("ログインID", exact=False).fill("journey-phone")
+    page.get_by_label("職員番号").fill("008801")  # a staff class (issue 16): 職員番号 and 所属 too
+    page.get_by_label("所属", exact=True).fill("石神井出張所")
     page.get_by_label("パスワード（10文字以上）").fill(PASSWORD)
     page.get_by_label("パスワード（確認）").fill(PASSWORD)
     screenshot(page, "journey-phone-register")

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from tests.conftest import AuthActions
 from tests.support.learner import csrf
 from training.extensions import db
-from training.models import Assignment, Cohort, CohortMember, User
+from training.models import Assignment, AuditEntry, Cohort, CohortMember, User
 
 HEADER = "職員番号,氏名,ふりがな,所属,メールアドレス,受講区分"
 
@@ -127,6 +127,7 @@ def test_new_student_registers_with_a_code_and_no_email(app, client, login_as):
     page = student.get("/join").get_data(as_text=True)
     step2 = student.post("/join", data={"csrf_token": csrf(page), "code": code}).get_data(as_text=True)
     assert "ニックネームまたは生徒番号" in step2 and 'name="email"' not in step2
+    assert 'name="employee_no"' not in step2 and 'name="department"' not in step2
     response = student.post("/join", data={"csrf_token": csrf(step2), "code": code, "step": "register",
                                            "display_name": "2年3組 15番", "login_id": "dai1-2315",
                                            "password": "student-pass-1", "confirm": "student-pass-1",
@@ -136,6 +137,98 @@ def test_new_student_registers_with_a_code_and_no_email(app, client, login_as):
         user = db.session.scalar(select(User).where(User.login_id == "dai1-2315"))
         assert user.email is None and user.audience == "high_school" and user.roles == {"trainee"}
     assert "高校生向けゲートキーパー講座" in student.get("/").get_data(as_text=True)
+
+
+def _open_class(audience: str, name: str = "窓口研修 4月") -> str:
+    """A class open for join-code registration (inside an app context); returns its code."""
+    from training.teach.classes import new_join_code
+
+    cohort = Cohort(name=name, audience=audience, fiscal_year=2026, join_code=new_join_code(), join_enabled=True)
+    db.session.add(cohort)
+    db.session.commit()
+    return cohort.join_code
+
+
+def _register(visitor, code: str, **fields):
+    page = visitor.get("/join").get_data(as_text=True)
+    step2 = visitor.post("/join", data={"csrf_token": csrf(page), "code": code}).get_data(as_text=True)
+    data = {"csrf_token": csrf(step2), "code": code, "step": "register", "display_name": "練馬 花子",
+            "login_id": "hanako.n", "password": "staff-pass-2026", "confirm": "staff-pass-2026"} | fields
+    return step2, visitor.post("/join", data=data)
+
+
+def test_staff_registration_asks_for_employee_number_and_department(app, create_user_factory):
+    """Staff classes ask for 職員番号 (the roster's rule) and 所属 (the master); residents neither."""
+    from training import departments
+
+    create_user_factory("trainee", employee_no="004513", login_id="sato")
+    with app.app_context():
+        residents = _open_class("residents", "区民講座")
+        code = _open_class("counselors", "相談窓口研修")
+    visitor = app.test_client()
+    page = visitor.get("/join").get_data(as_text=True)
+    step2 = visitor.post("/join", data={"csrf_token": csrf(page), "code": residents}).get_data(as_text=True)
+    assert 'name="employee_no"' not in step2 and 'name="department"' not in step2
+    # The master is empty: 所属 is free text, as the rule says.
+    step2, missing = _register(visitor, code)
+    assert 'name="employee_no"' in step2 and '<input class="field__input" id="department"' in step2
+    assert "職員番号を入力してください。" in missing.get_data(as_text=True)
+    assert "所属を入力してください。" in missing.get_data(as_text=True)
+    for number, message in (("4513", "先頭の0を除くと登録済みの職員番号と同じです"),
+                            ("004513", "職員番号「004513」はすでに登録されています。"),
+                            ("45 13", "半角英数字で書いてください")):
+        html = _register(visitor, code, employee_no=number, department="福祉部 生活福祉課")[1].get_data(as_text=True)
+        assert message in html and ("研修担当にお問い合わせください" in html) == (number != "45 13"), number
+        assert 'value="福祉部 生活福祉課"' in html  # what was typed is kept
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1  # nothing was created
+        fukushi = departments.create("F01", "福祉部 生活福祉課")
+        departments.create("F02", "福祉部 障害者支援課")
+        departments.create("K01", "区民部 収納課", valid_to=2020)  # ended: not offered
+        db.session.commit()
+        fukushi_id = fukushi.id
+    # With a master: a select of this year's departments; a typed unknown name gets close matches.
+    step2, unknown = _register(visitor, code, employee_no="004514", department="福祉部 生活副祉課")
+    assert '<select class="field__input" id="department"' in step2
+    assert '<optgroup label="福祉部">' in step2 and "障害者支援課" in step2 and "収納課" not in step2
+    assert "近い所属：福祉部 生活福祉課" in unknown.get_data(as_text=True)
+    response = _register(visitor, code, employee_no="００４５１４", department="F01")[1]  # full-width digits
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.login_id == "hanako.n"))
+        assert (user.employee_no, user.department, user.department_id) == ("004514", "福祉部 生活福祉課", fukushi_id)
+        assert user.audience == "counselors"
+        assert db.session.scalars(select(Cohort.name).join(CohortMember).where(CohortMember.user_id == user.id)).all() \
+            == ["相談窓口研修"]
+
+
+def test_signed_in_staff_without_a_number_is_asked_once(app, create_user_factory):
+    """A signed-in person joining a staff class gives only what their account lacks."""
+    with app.app_context():
+        code = _open_class("counter_staff")
+    _uid, login_id = create_user_factory("trainee", audience="residents", login_id="self.made")
+    _uid2, numbered = create_user_factory("trainee", employee_no="000777", department="税務課")
+    person = app.test_client()
+    AuthActions(person).login(login_id)
+    page = person.get("/join").get_data(as_text=True)
+    ask = person.post("/join", data={"csrf_token": csrf(page), "code": code}).get_data(as_text=True)
+    assert 'name="employee_no"' in ask and 'name="department"' in ask and 'name="login_id"' not in ask
+    twin = person.post("/join", data={"csrf_token": csrf(page), "code": code, "step": "profile",
+                                      "employee_no": "777", "department": "収納課"}).get_data(as_text=True)
+    assert "先頭の0を除くと登録済みの職員番号と同じです" in twin
+    done = person.post("/join", data={"csrf_token": csrf(page), "code": code, "step": "profile",
+                                      "employee_no": "000778", "department": "収納課"})
+    assert done.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.login_id == "self.made"))
+        assert (user.employee_no, user.department) == ("000778", "収納課")
+        assert db.session.scalar(select(func.count()).select_from(CohortMember).where(CohortMember.user_id == user.id)) == 1
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "user.update", AuditEntry.target_id == str(user.id))) == 1
+    other = app.test_client()
+    AuthActions(other).login(numbered)
+    page = other.get("/join").get_data(as_text=True)
+    assert other.post("/join", data={"csrf_token": csrf(page), "code": code}).status_code == 302  # nothing asked
 
 
 def test_join_is_rate_limited(app):
