@@ -169,15 +169,17 @@ def test_a_refresher_class_asks_again_and_a_second_completion_is_recorded(app, c
         assert "修了 1人" in client.get(f"/teach/classes/{cohort_id}/progress").get_data(as_text=True)
 
 
-def test_since_follows_the_classes_of_the_person(app, create_user_factory):
+def test_since_follows_the_classes_of_the_person(app, client, auth, create_user_factory):
     """Unit-level checks of cycle.since against the database: which classes ask again."""
     year = _this_year()
     _owner, owner_login = create_user_factory("instructor", audience=None)
-    user_id, _ = create_user_factory("trainee", audience="residents")
+    user_id, login = create_user_factory("trainee", audience="residents")
     start = dt.datetime(year, 4, 1, tzinfo=JST)
     with app.app_context():
         db.session.add(CourseCompletion(user_id=user_id, course_id=COURSE.id, score=90, content_version="v",
                                         completed_at=dt.datetime(year - 1, 6, 1, tzinfo=JST)))
+        db.session.add(ModuleCompletion(user_id=user_id, course_id=COURSE.id, module_id=COURSE.modules[0], score=90,
+                                        content_version="v", completed_at=dt.datetime(year - 1, 6, 1, tzinfo=JST)))
         db.session.commit()
     # A class of another audience, no assignments: it tracks its audience's course only.
     cohort_id = make_class(app, owner_login, audience="residents", fiscal_year=year, member_ids=(user_id,))
@@ -188,6 +190,11 @@ def test_since_follows_the_classes_of_the_person(app, create_user_factory):
         db.session.commit()
         assert cycle.since(user_id, COURSE.id) == start
         assert cycle.current_cycle(user_id, COURSE.id) == (2, start)
+    # The assigned module is work again, and the home page says why.
+    auth.login(login)
+    home = client.get("/").get_data(as_text=True)
+    assert f"前回の修了：{year - 1}年6月1日" in home and "このモジュールを修了しました" not in home
+    with app.app_context():
         cohort = db.session.get(Cohort, cohort_id)
         cohort.archived = True
         db.session.commit()
