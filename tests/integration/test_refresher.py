@@ -167,6 +167,10 @@ def test_a_refresher_class_asks_again_and_a_second_completion_is_recorded(app, c
         row = page[page.rindex("再受講 花子"):].split("</tr>")[0]
         assert "<td>修了 " in row and "このクラスでは数えていない方" not in page
         assert "修了 1人" in client.get(f"/teach/classes/{cohort_id}/progress").get_data(as_text=True)
+    # The person page lists both completions, each with its year, and both certificates.
+    person = client.get(f"/teach/people/{user_id}").get_data(as_text=True)
+    assert f"（{year - 1}年度）" in person and f"（{year}年度・2回目）" in person
+    assert first_serial in person and certificate.serial in person
 
 
 def test_since_follows_the_classes_of_the_person(app, client, auth, create_user_factory):
