@@ -61,3 +61,49 @@ def test_people_search_keys_are_back_filled(app):
             row = connection.execute(sa.text('SELECT search_key, employee_no_digits FROM "user"')).one()
             kept = connection.execute(sa.text("SELECT count(*) FROM user_role")).scalar()
     assert row == ("高橋一郎\nタカハシ\nt004513\n004513", "4513") and kept == 1
+
+
+def test_refresher_migration_fills_fiscal_years_and_keeps_certificates(app):
+    """c16f00000006 gives each completion its 年度 (JST) and cycle 1, copying the tables on
+    SQLite without losing the certificates that refer to them."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    with app.app_context():
+        downgrade(revision="c16e00000005")
+        sqlite = db.engine.dialect.name == "sqlite"
+
+        def when(text: str):
+            """UTC: SQLite's stored text, or an aware datetime for PostgreSQL."""
+            return text if sqlite else dt.datetime.fromisoformat(text).replace(tzinfo=dt.timezone.utc)
+
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO \"user\" (id, login_id, display_name, password_hash, active, must_change_password, "
+                "session_token, created_at, search_key) VALUES (1, 't1', '受講 一郎', '!', :t, :f, 'x', :at, 'k')"),
+                {"t": True, "f": False, "at": when("2026-04-01 00:00:00")})
+            # 2027-03-31 23:30 JST is FY2026; 2027-04-01 00:10 JST is FY2027.
+            for cid, course, at in ((1, "counter-staff", "2027-03-31 14:30:00"),
+                                    (2, "teachers", "2027-03-31 15:10:00")):
+                connection.execute(sa.text(
+                    "INSERT INTO course_completion (id, user_id, course_id, score, content_version, completed_at) "
+                    "VALUES (:id, 1, :course, 90, 'v', :at)"), {"id": cid, "course": course, "at": when(at)})
+                connection.execute(sa.text(
+                    "INSERT INTO module_completion (user_id, course_id, module_id, score, content_version, "
+                    "completed_at) VALUES (1, :course, 'm', 90, 'v', :at)"), {"course": course, "at": when(at)})
+            connection.execute(sa.text(
+                "INSERT INTO certificate (id, serial, fiscal_year, sequence, revision, verification_code, user_id, "
+                "course_completion_id, course_id, recipient_name, course_title, audience, completed_on, "
+                "content_version, issued_at) VALUES (1, 'GK2026-00001', 2026, 1, 1, 'CODE', 1, 1, 'counter-staff', "
+                "'受講 一郎', '講座', 'counter_staff', :day, 'v', :at)"),
+                {"day": dt.date(2027, 3, 31), "at": when("2027-03-31 14:30:00")})
+        upgrade()
+        with db.engine.connect() as connection:
+            years = connection.execute(sa.text(
+                "SELECT course_id, fiscal_year, cycle FROM course_completion ORDER BY id")).all()
+            module_years = connection.execute(sa.text(
+                "SELECT fiscal_year FROM module_completion ORDER BY id")).scalars().all()
+            kept = connection.execute(sa.text("SELECT course_completion_id FROM certificate")).scalars().all()
+    assert [tuple(row) for row in years] == [("counter-staff", 2026, 1), ("teachers", 2027, 1)]
+    assert module_years == [2026, 2027] and kept == [1]

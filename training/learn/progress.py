@@ -40,6 +40,8 @@ class Records:
     course_done: dict[str, dt.datetime] = field(default_factory=dict)
     surveys: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     last_activity: dict[str, dt.datetime] = field(default_factory=dict)
+    #: Courses taken again (training.learn.cycle): only records from ``since`` on are above.
+    refresher: dict[str, object] = field(default_factory=dict)
 
 
 def _touch(records: Records, course_id: str, moment: dt.datetime | None) -> None:
@@ -95,35 +97,75 @@ def _query(by_course: bool, many: bool, views: bool = True):
 
 
 def load_records(user_id: int, course_id: str | None = None) -> Records:
-    """One query, whatever the size of the course or the number of attempts."""
+    """One query, whatever the size of the course or the number of attempts.
+
+    A course the person takes again (training.learn.cycle) keeps only the records from the
+    refresher's start on; a person with no completion costs no further query."""
     by_course = course_id is not None
     params = {"user_id": user_id, "course_id": course_id} if by_course else {"user_id": user_id}
     records = Records()
-    for kind, course, a, b, row_id, score, max_score, passed, at, _user in driver_rows(
-            db.session, _query(by_course, False), params):
-        _add(records, kind, course, a, b, row_id, score, max_score, passed, as_utc(at))
+    rows = [(kind, course, a, b, row_id, score, max_score, passed, as_utc(at))
+            for kind, course, a, b, row_id, score, max_score, passed, at, _user in driver_rows(
+                db.session, _query(by_course, False), params)]
+    latest = {row[1]: row[8] for row in rows if row[0] == "course"}  # rows are in time order
+    if latest:
+        from training.learn.cycle import refreshers
+
+        records.refresher = refreshers(user_id, latest)
+    since = {course: found.since for course, found in records.refresher.items()}
+    for row in rows:
+        if since and row[1] in since and row[8] < since[row[1]]:
+            continue
+        _add(records, *row)
     return records
 
 
-def load_records_for(user_ids: list[int], course_id: str) -> dict[int, Records]:
+def load_records_for(user_ids: list[int], course_id: str, since: dt.datetime | None = None) -> dict[int, Records]:
     """Records of many users in one course, in three queries whatever their number (a class's
     progress matrix). Section views, by far the most rows, are read as bare ids, with one
-    latest time per user, instead of converting a timestamp per row."""
+    latest time per user, instead of converting a timestamp per row.
+
+    ``since`` (a class that does not count earlier completions, training.teach.years.counts_since):
+    a member whose latest completion is before it is taking the course again for the class, and
+    only their records from then on count (as on their own pages, training.learn.cycle)."""
     result: dict[int, Records] = {uid: Records() for uid in user_ids}
     if not user_ids:
         return result
     params = {"user_ids": list(user_ids), "course_id": course_id}
-    for row in db.session.execute(_query(True, True, views=False), params):
+    rows = list(db.session.execute(_query(True, True, views=False), params))
+    again: set[int] = set()
+    if since is not None:
+        latest: dict[int, dt.datetime] = {}
+        for row in rows:
+            if row[0] == "course":
+                latest[row[9]] = as_utc(row[8])
+        again = {uid for uid, at in latest.items() if at < since}
+        from training.learn.cycle import Refresher
+
+        for uid in again:
+            result[uid].refresher[course_id] = Refresher(since=since, previous=latest[uid], classes=())
+    for row in rows:
+        if row[9] in again and as_utc(row[8]) < since:
+            continue
         _add(result[row[9]], *row[:9])
     in_course = (SectionView.user_id.in_(bindparam("user_ids", expanding=True)),
                  SectionView.course_id == bindparam("course_id"))
-    for user_id, module_id, section_id in db.session.execute(
-            select(SectionView.user_id, SectionView.module_id, SectionView.section_id).where(*in_course), params):
-        result[user_id].viewed[course_id].add((module_id, section_id))
-    for user_id, latest in db.session.execute(
+    if again:
+        fresh = (SectionView.viewed_at >= since).label("fresh")
+        for user_id, module_id, section_id, is_fresh in db.session.execute(
+                select(SectionView.user_id, SectionView.module_id, SectionView.section_id, fresh)
+                .where(*in_course), params):
+            if is_fresh or user_id not in again:
+                result[user_id].viewed[course_id].add((module_id, section_id))
+    else:
+        for user_id, module_id, section_id in db.session.execute(
+                select(SectionView.user_id, SectionView.module_id, SectionView.section_id).where(*in_course), params):
+            result[user_id].viewed[course_id].add((module_id, section_id))
+    for user_id, latest_view in db.session.execute(
             select(SectionView.user_id, type_coerce(func.max(SectionView.viewed_at), UTCDateTime()))
             .where(*in_course).group_by(SectionView.user_id), params):
-        _touch(result[user_id], course_id, latest)
+        if user_id not in again or latest_view >= since:
+            _touch(result[user_id], course_id, latest_view)
     return result
 
 
@@ -189,6 +231,8 @@ class CourseProgress:
     post_survey_done: bool
     completed_at: dt.datetime | None
     last_activity: dt.datetime | None
+    #: Taking the course again for a class (training.learn.cycle.Refresher), else None.
+    refresher: object = None
 
     @property
     def percent(self) -> int:
@@ -276,5 +320,5 @@ def course_progress(course: Course, content: Content, records: Records) -> Cours
         course=course, steps=course_steps(course, content), done=tuple(done), modules=tuple(modules),
         scenarios=scenarios, pre_survey_done="pre" in surveys, post_survey_done="post" in surveys,
         completed_at=records.course_done.get(course.id),
-        last_activity=records.last_activity.get(course.id),
+        last_activity=records.last_activity.get(course.id), refresher=records.refresher.get(course.id),
     )

@@ -32,17 +32,21 @@ STALE = "この解答用紙は古くなっています（別の画面で解答�
 LIMIT = "この確認クイズの解答回数の上限に達しました。研修担当にご相談ください。"
 
 
-def _limit_reached_locked(course, quiz_id: str) -> bool:
+def _limit_reached_locked(course, quiz_id: str, since=None) -> bool:
     """Whether the attempt limit is reached, counted under a lock on the user's row.
 
     Parallel submissions (each with its own token) would otherwise all count the same
     attempts and all be stored. On PostgreSQL ``FOR UPDATE`` makes them queue per user until
     this transaction commits; SQLite's ``BEGIN IMMEDIATE`` already queues every writer.
+    ``since``: taking the course again (training.learn.cycle), only attempts from then on count.
     """
     db.session.execute(select(User.id).where(User.id == current_user.id).with_for_update())
-    used, passed = db.session.execute(select(func.count(), func.max(case((QuizAttempt.passed, 1), else_=0))).where(
+    stmt = select(func.count(), func.max(case((QuizAttempt.passed, 1), else_=0))).where(
         QuizAttempt.user_id == current_user.id, QuizAttempt.course_id == course.id,
-        QuizAttempt.quiz_id == quiz_id)).one()
+        QuizAttempt.quiz_id == quiz_id)
+    if since is not None:
+        stmt = stmt.where(QuizAttempt.submitted_at >= since)
+    used, passed = db.session.execute(stmt).one()
     return used >= course.max_attempts and not passed
 
 
@@ -81,7 +85,9 @@ def quiz(course_id, module_id):
                 or layout is None or not fits(quiz, layout):
             flash(CHANGED, "error")
             return retry
-        if limit_reached or (course.max_attempts and _limit_reached_locked(course, quiz.id)):
+        again = records.refresher.get(course.id)
+        if limit_reached or (course.max_attempts and _limit_reached_locked(course, quiz.id,
+                                                                             again.since if again else None)):
             abort(403, description=LIMIT)
         try:
             answers, problems = read_answers(quiz, layout, request.form)

@@ -18,12 +18,12 @@ from training.certificates.service import current_certificates
 from training.content import current_content
 from training.dates import today_jst
 from training.extensions import db
-from training.learn import checkins, quiz_review, surveys
+from training.learn import checkins, cycle, quiz_review, surveys
 from training.learn.completion import record_completions
 from training.learn.enrolment import can_take, open_modules
 from training.learn.progress import course_progress, load_records
 from training.learn.scenario_play import review
-from training.models import QuizAttempt, SectionView
+from training.models import QuizAttempt, SectionView, utcnow
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 
@@ -214,12 +214,19 @@ def section_next(course_id, module_id, section_id):
 
 
 def mark_viewed(content, course, module, section_id: str) -> bool:
-    """Record that the trainee read the section (once); True when something was added."""
-    exists = db.session.scalar(select(SectionView.id).where(
+    """Record that the trainee read the section (once, or once again when taking the course
+    again for a class: the reading is re-stamped, training.learn.cycle); True when something
+    was recorded."""
+    view = db.session.scalar(select(SectionView).where(
         SectionView.user_id == current_user.id, SectionView.course_id == course.id,
         SectionView.module_id == module.id, SectionView.section_id == section_id))
-    if exists is not None:
-        return False
+    if view is not None:
+        since = cycle.since(current_user.id, course.id)
+        if since is None or view.viewed_at >= since:
+            return False
+        view.viewed_at = utcnow()
+        record_completions(current_user.id, course, content)
+        return True
     try:
         with db.session.begin_nested():
             db.session.add(SectionView(user_id=current_user.id, course_id=course.id, module_id=module.id,
@@ -271,7 +278,9 @@ def my_progress(course_id):
     """Per module status, scores, attempts and dates."""
     content, course = load_course(course_id)
     progress = course_progress(course, content, load_records(current_user.id, course.id))
-    certificate = next((c for c in current_certificates([current_user.id]) if c.course_id == course.id), None)
+    # The certificate of the latest completion (each completion has its own).
+    certificate = max((c for c in current_certificates([current_user.id]) if c.course_id == course.id),
+                      key=lambda c: (c.completed_on, c.id), default=None)
     return render_template("learn/progress.html", course=course, progress=progress, content=content,
                            certificate=certificate,
                            certificate_state=state(certificate, today_jst()) if certificate else None)

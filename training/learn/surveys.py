@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from training.content.model import Content, Course, Survey
 from training.extensions import db
+from training.learn.cycle import current_cycle
 from training.models import SurveyResponse
 
 KNOWLEDGE_OPTIONS = (("true", "正しい"), ("false", "誤り"), ("unknown", "わからない"))
@@ -48,11 +49,13 @@ def read(survey: Survey, form, *, with_distress: bool) -> tuple[dict, dict[str, 
 
 
 def save(user_id: int, course: Course, content: Content, phase: str, answers: dict) -> bool | None:
-    """Store the answers once. Returns whether to show the help panel, or None if already stored."""
+    """Store the answers once per cycle (a refresher answers again, training.learn.cycle).
+    Returns whether to show the help panel, or None if already stored."""
+    cycle, _since = current_cycle(user_id, course.id)
     try:
         with db.session.begin_nested():
             db.session.add(SurveyResponse(user_id=user_id, course_id=course.id, phase=phase, answers=answers,
-                                          content_version=content.version))
+                                          content_version=content.version, cycle=cycle))
     except IntegrityError:
         return None
     chosen = answers.get("distress")

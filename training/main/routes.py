@@ -31,7 +31,9 @@ def home():
     courses, certificates, my_talk_requests = [], {}, {}
     if current_user.has_role("trainee"):
         my_talk_requests = latest_by_course(current_user.id)
-        certificates = {c.course_id: c for c in current_certificates([current_user.id])}
+        # The certificate of each course's latest completion (a refresher adds one per completion).
+        certificates = {c.course_id: c for c in sorted(current_certificates([current_user.id]),
+                                                        key=lambda c: (c.completed_on, c.id))}
         content = current_content()
         records = load_records(current_user.id)
         courses = []

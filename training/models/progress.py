@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from training.dates import fiscal_year_of, to_jst
 from training.models.base import Base, JSONType, UTCDateTime, utcnow
 
 
@@ -56,10 +57,14 @@ class QuizAttempt(Base):
 
 
 class ModuleCompletion(Base):
-    """A module finished within a course: all sections viewed and its quiz passed."""
+    """A module finished within a course: all sections viewed and its quiz passed.
+
+    ``cycle`` is the time through the course it belongs to (1, then 2 for a refresher, …; see
+    training.learn.cycle); ``fiscal_year`` the 年度 (JST) of ``completed_at``.
+    """
 
     __tablename__ = "module_completion"
-    __table_args__ = (UniqueConstraint("user_id", "course_id", "module_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "module_id", "cycle"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -68,13 +73,21 @@ class ModuleCompletion(Base):
     score: Mapped[int | None] = mapped_column(Integer)
     content_version: Mapped[str] = mapped_column(String(64))
     completed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cycle: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    fiscal_year: Mapped[int] = mapped_column(Integer)
 
 
 class CourseCompletion(Base):
-    """A course finished; never rewritten when content changes (content_version is kept)."""
+    """A course finished; never rewritten when content changes (content_version is kept).
+
+    A person completes a course once per *cycle*: 1 the first time, 2 when a class that does
+    not count earlier completions asks for it again (a refresher, issue 16), and so on
+    (training.learn.cycle). ``fiscal_year`` is the 年度 (JST) of ``completed_at``: the reports
+    count a person once per course and fiscal year.
+    """
 
     __tablename__ = "course_completion"
-    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "cycle"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -87,13 +100,26 @@ class CourseCompletion(Base):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     department_name: Mapped[str | None] = mapped_column(String(100))
     audience: Mapped[str | None] = mapped_column(String(32))
+    cycle: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    fiscal_year: Mapped[int] = mapped_column(Integer, index=True)
+
+
+@event.listens_for(ModuleCompletion, "before_insert")
+@event.listens_for(CourseCompletion, "before_insert")
+def _fill_fiscal_year(_mapper, _connection, target) -> None:
+    """The fiscal year follows the completion time, however the row was made."""
+    if target.completed_at is None:
+        target.completed_at = utcnow()
+    if target.fiscal_year is None:
+        target.fiscal_year = fiscal_year_of(to_jst(target.completed_at).date())
 
 
 class SurveyResponse(Base):
-    """Pre- or post-course survey answers of one trainee for one course."""
+    """Pre- or post-course survey answers of one trainee for one course, once per cycle (the
+    cycle of the completion it leads to; a refresher answers both surveys again)."""
 
     __tablename__ = "survey_response"
-    __table_args__ = (UniqueConstraint("user_id", "course_id", "phase"),)
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "phase", "cycle"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -102,6 +128,7 @@ class SurveyResponse(Base):
     answers: Mapped[dict] = mapped_column(JSONType, default=dict)
     content_version: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cycle: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class ScenarioRun(Base):

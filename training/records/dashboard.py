@@ -92,7 +92,7 @@ def _survey_change(start: dt.datetime, end: dt.datetime, content: Content) -> li
     rows = db.session.execute(
         select(SurveyResponse.course_id, pre.answers, SurveyResponse.answers)
         .join(pre, (pre.user_id == SurveyResponse.user_id) & (pre.course_id == SurveyResponse.course_id)
-              & (pre.phase == "pre"))
+              & (pre.phase == "pre") & (pre.cycle == SurveyResponse.cycle))
         .where(SurveyResponse.phase == "post", SurveyResponse.submitted_at >= start,
                SurveyResponse.submitted_at < end)).all()
     pairs: dict[str, list[tuple[dict, dict]]] = {}

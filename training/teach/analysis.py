@@ -87,14 +87,17 @@ def moment_stats(first: dict, course: Course, content: Content) -> list[MomentSt
 
 def survey_stats(user_ids: list[int], course: Course, content: Content) -> tuple[list[ItemChange], dict]:
     """The course's own survey items, each compared on the members who answered it before and
-    after (paired, with n), and how many members answered each phase (one query)."""
+    after (paired, with n), and how many members answered each phase (one query). A member who
+    took the course again counts with their latest answers; a pair is of one cycle."""
     responses = db.session.execute(
-        select(SurveyResponse.user_id, SurveyResponse.phase, SurveyResponse.answers).where(
-            SurveyResponse.user_id.in_(bindparam("ids", expanding=True)), SurveyResponse.course_id == course.id),
+        select(SurveyResponse.user_id, SurveyResponse.phase, SurveyResponse.answers, SurveyResponse.cycle).where(
+            SurveyResponse.user_id.in_(bindparam("ids", expanding=True)), SurveyResponse.course_id == course.id)
+        .order_by(SurveyResponse.cycle),
         {"ids": list(user_ids) or [-1]}).all()
-    by_phase: dict[str, dict[int, dict]] = {"pre": {}, "post": {}}
-    for user_id, phase, answers in responses:
-        by_phase.setdefault(phase, {})[user_id] = answers or {}
-    pairs = [(pre, by_phase["post"][uid]) for uid, pre in by_phase["pre"].items() if uid in by_phase["post"]]
+    by_phase: dict[str, dict[int, tuple[int, dict]]] = {"pre": {}, "post": {}}
+    for user_id, phase, answers, cycle in responses:
+        by_phase.setdefault(phase, {})[user_id] = (cycle, answers or {})
+    pairs = [(pre, by_phase["post"][uid][1]) for uid, (cycle, pre) in by_phase["pre"].items()
+             if uid in by_phase["post"] and by_phase["post"][uid][0] == cycle]
     stats = paired_change(pairs, content.survey.for_audience(course.audience))
     return stats, {"pre": len(by_phase["pre"]), "post": len(by_phase["post"]), "paired": len(pairs)}

@@ -67,19 +67,25 @@ def build(members, records: dict[int, Records], course: Course, content: Content
           today: dt.date, module_id: str | None = None, since: dt.datetime | None = None) -> list[MemberRow]:
     """One row per member (pure: no database access); about one module when ``module_id`` is given.
     ``since``: the class counts only completions from then on (training.teach.years.counts_since);
-    an earlier one is kept on the row as ``earlier_completion`` and the row is not complete."""
+    an earlier one is kept on the row as ``earlier_completion`` and the row is not complete.
+    Give ``records`` loaded with the same ``since`` (load_records_for): a member taking the
+    course again is then shown with their progress since the class's start."""
     rows = []
     for user in members:
         progress = course_progress(course, content, records[user.id])
+        # Taking the course again for the class: the records before its start are left out of
+        # the records (load_records_for), the last completion is kept for the note.
+        again = records[user.id].refresher.get(course.id)
+        previous = again.previous if again else None
         if module_id is None:
             done = progress.completed_at
             rows.append(MemberRow(user, progress, member_status(progress, due_on, today, since),
-                                  earlier_completion=done if done and not _counts(done, since) else None))
+                                  earlier_completion=done if done and not _counts(done, since) else previous))
             continue
         status = next(m for m in progress.modules if m.module.id == module_id)
         done = status.completed_at
         rows.append(MemberRow(user, progress, module_member_status(status, due_on, today, since), status,
-                              earlier_completion=done if done and not _counts(done, since) else None))
+                              earlier_completion=done if done and not _counts(done, since) else previous))
     return rows
 
 

@@ -101,19 +101,23 @@ def cohort_page(cohort: Cohort, form=None, status: int = 200):
     members = db.session.scalars(select(User).join(CohortMember).where(CohortMember.cohort_id == cohort.id)
                                  .options(noload(User.role_rows)).order_by(User.name_kana, User.display_name)).all()
     ids = [m.id for m in members]
+    # A person may have completed a course more than once (a refresher): the latest counts.
     completions = {(c.user_id, c.course_id): c for c in db.session.scalars(
-        select(CourseCompletion).where(CourseCompletion.user_id.in_(ids)))}
+        select(CourseCompletion).where(CourseCompletion.user_id.in_(ids))
+        .order_by(CourseCompletion.completed_at, CourseCompletion.id))}
     module_ids = {t.module.id for t in targets if t.module}
     module_done = {(c.user_id, c.course_id, c.module_id): c.completed_at for c in db.session.scalars(
-        select(ModuleCompletion).where(ModuleCompletion.user_id.in_(ids), ModuleCompletion.module_id.in_(module_ids)))
+        select(ModuleCompletion).where(ModuleCompletion.user_id.in_(ids), ModuleCompletion.module_id.in_(module_ids))
+        .order_by(ModuleCompletion.completed_at, ModuleCompletion.id))
     } if module_ids and ids else {}
-    certificates = {(c.user_id, c.course_id): c for c in current_certificates(ids)}
+    # The certificate of the completion shown (each completion has its own).
+    by_completion = {c.course_completion_id: c for c in current_certificates(ids)}
     # The class's rule: completions from before its start count only if the class says so.
     since = years.counts_since(cohort)
     earlier = {key: c.completed_at for key, c in completions.items() if not years.counts(c.completed_at, since)}
     completions = {key: c for key, c in completions.items() if key not in earlier}
     module_done = {key: at for key, at in module_done.items() if years.counts(at, since)}
-    certificates = {key: c for key, c in certificates.items() if key in completions}
+    certificates = {key: by_completion[c.id] for key, c in completions.items() if c.id in by_completion}
     today = today_jst()
     owners = db.session.scalars(select(User).join(CohortOwner, CohortOwner.user_id == User.id)
                                 .where(CohortOwner.cohort_id == cohort.id).options(noload(User.role_rows))
@@ -157,9 +161,10 @@ def _matrix(cohort, values):
     # (roles load in batches of 500 otherwise).
     members = db.session.scalars(select(User).join(CohortMember).where(CohortMember.cohort_id == cohort.id)
                                  .options(noload(User.role_rows))).all()
-    records = load_records_for([m.id for m in members], target.course.id)
+    since = years.counts_since(cohort)
+    records = load_records_for([m.id for m in members], target.course.id, since=since)
     rows = matrix.build(members, records, target.course, content, target.due_on, today_jst(),
-                        module_id=target.module.id if target.module else None, since=years.counts_since(cohort))
+                        module_id=target.module.id if target.module else None, since=since)
     return content, targets, target, rows
 
 
