@@ -6,6 +6,8 @@ repeated keys where one value is expected, unknown ids — in each path segment,
 string and in the form fields (with a valid CSRF token, so the request reaches the handler),
 plus a JSON body of lists. Ids elsewhere in the URL are real rows the role may reach (its
 class, its attempt, a member's certificate), so handlers run past their access checks.
+Malformed ids in ``<int:…>`` segments are refused by the router before anything that depends
+on the role runs, so they are sent in one role's run per route (the first role it lets in).
 
 "Nothing written" is a checksum of every table, taken before and after each route's batch.
 Left out: the append-only logs whose rows record the attempts themselves (audit entries,
@@ -329,10 +331,15 @@ class Fuzzer:
             self.failures.append(f"{label}: rows changed in {changed}")
         return after
 
-    def route(self, method: str, rule: str, allowed: bool, before: dict) -> dict:
+    def route(self, method: str, rule: str, allowed: bool, before: dict, id_values: bool = True) -> dict:
         """Every hostile variant of one route, in two phases: the requests that must change no
         row, then one checksum; then the ones whose values may be valid text. Returns the
-        checksum after both (the next route's ``before``): two table sweeps per route."""
+        checksum after both (the next route's ``before``): two table sweeps per route.
+
+        ``id_values``: whether this run sends the malformed ids (all but ``unknown``) in the
+        route's ``<int:…>`` segments. The router's IdConverter refuses those before any view,
+        login check or role check runs, so the answer cannot depend on who asks: they are sent
+        in one role's run per route (``_id_role``), not in all five."""
         placeholders = PLACEHOLDER.findall(rule)
         path_values = PATH_VALUES if allowed else {k: PATH_VALUES[k] for k in ("huge", "nul")}
         data = {"csrf_token": self.csrf_token} if method == "POST" else None
@@ -346,6 +353,8 @@ class Fuzzer:
             self.one_field_at_a_time(rule, url, form_page, PER_FIELD[:1])
         for placeholder in placeholders:
             for name, value in path_values.items():
+                if placeholder.startswith("<int:") and not id_values:
+                    continue
                 self.send(f"{method} {rule} {placeholder}={name}", method,
                           _fill(rule, self.real, (placeholder, value)), data=data)
         if any(p.startswith("<int:") for p in placeholders):  # string ids in SAMPLE are real content
@@ -438,6 +447,14 @@ def _urlencoded(form: dict) -> bytes:
     return "&".join(pairs).encode("ascii")
 
 
+#: The run that sends a route's malformed ids: the first role here the route lets in.
+ID_ROLE_ORDER = ("admin", "instructor", "personnel", "trainee", "anonymous")
+
+
+def _id_role(rule_access) -> str:
+    return next((who for who in ID_ROLE_ORDER if _allowed(who, rule_access)), "anonymous")
+
+
 def _allowed(who: str, rule_access) -> bool:
     if rule_access == "bearer-token":
         return True  # the API is reached with a token below; as a session it must refuse cleanly
@@ -474,7 +491,7 @@ def test_no_hostile_input_gives_a_5xx_or_changes_a_row(app, create_user_factory,
     for (method, rule), access in sorted(MATRIX.items()):
         if who != "anonymous" and (method, rule) in SESSION_ROUTES:
             continue
-        before = fuzzer.route(method, rule, _allowed(who, access), before)
+        before = fuzzer.route(method, rule, _allowed(who, access), before, id_values=who == _id_role(access))
         if rule in UNDO_AFTER:
             with app.app_context():
                 UNDO_AFTER[rule](real)
