@@ -96,7 +96,7 @@ def _page(cohort, values, *, error: str | None = None, code: int = 200, typed=No
     history = db.session.execute(select(Reminder, User.display_name).join(User, User.id == Reminder.user_id).where(
         Reminder.cohort_id == cohort.id).order_by(Reminder.created_at.desc(), Reminder.id.desc()).limit(200)).all()
     markers = {r.marked_sent_by_id for r, _n in history if r.marked_sent_by_id}
-    marked_by = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(markers)))) \
+    marked_by = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(markers))).all()) \
         if markers else {}
     # A new key per page load: sending this form twice is one batch, loading the page again is a new one.
     return render_template(
