@@ -103,7 +103,7 @@ def test_reminders_to_chosen_people_and_refused_ids(app, client, login_as, creat
     page = _page(client, cohort_id)
     assert f'name="user" value="{people["a"]}"' in page
 
-    for bad, message in ((["abc"], "指定が正しくありません"), ([str(people["a"]), str(people["x"])], "受講者でない方"),
+    for bad, message in ((["abc"], "指定が正しくありません"), (["99999999999999999999", "²"], "指定が正しくありません"), ([str(people["a"]), str(people["x"])], "受講者でない方"),
                          ([], "送る方を一覧で選んでください")):
         refused = client.post(url, data=_form(page, to="chosen", user=bad))
         assert refused.status_code == 400 and message in refused.get_data(as_text=True)
