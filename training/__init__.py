@@ -94,6 +94,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from training.teach import people_routes  # noqa: F401 - adds the member search to teach_bp
     from training.teach import member_routes  # noqa: F401 - members, owners and login slips (issue 16)
     from training.teach import year_routes  # noqa: F401 - adds archive, delete and copy to teach_bp
+    from training.teach import unfinished_routes  # noqa: F401 - 未修了者, reminders and the outbox (issue 16)
+    from training.records import unfinished_routes as records_unfinished  # noqa: F401 - 未修了者 by department
     from training.teach.join_routes import bp as join_bp
     from training.teach.routes import bp as teach_bp
 

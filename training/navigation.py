@@ -17,6 +17,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("teach.classes", "担当クラス", frozenset({"instructor", "admin"})),
     NavItem("teach.people", "受講者の検索", frozenset({"instructor"})),
     NavItem("records.dashboard", "養成状況", frozenset({"admin", "personnel"})),
+    NavItem("records.unfinished_page", "未修了者", frozenset({"admin", "personnel"})),
     NavItem("records.export_page", "修了記録の出力", frozenset({"admin", "personnel"})),
     NavItem("records.people", "個人の履歴", frozenset({"admin", "personnel"})),
     NavItem("records.tokens", "API連携", frozenset({"admin", "personnel"})),

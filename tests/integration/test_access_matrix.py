@@ -62,6 +62,9 @@ MATRIX = {
     ("GET", "/teach/classes/<int:cohort_id>/reminders"): {"instructor", "admin"},
     ("POST", "/teach/classes/<int:cohort_id>/reminders"): {"instructor", "admin"},
     ("GET", "/teach/classes/<int:cohort_id>/reminders.csv"): {"instructor", "admin"},
+    # Who has not finished (issue 16): then the class must be theirs (404).
+    ("GET", "/teach/classes/<int:cohort_id>/unfinished.xlsx"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/outbox/sent"): {"instructor", "admin"},
     ("POST", "/teach/classes/<int:cohort_id>/assignments"): {"instructor", "admin"},
     ("POST", "/teach/classes/<int:cohort_id>/assignments/<int:assignment_id>/delete"): {"instructor", "admin"},
     # Members, owners and slips (issue 16): then the class must be theirs (404) and the person a member (404).
@@ -83,6 +86,8 @@ MATRIX = {
     ("POST", "/teach/classes/<int:cohort_id>/copy"): {"instructor", "admin"},
     ("GET", "/records/"): {"personnel", "admin"},
     ("GET", "/records/people"): {"personnel", "admin"},
+    ("GET", "/records/unfinished"): {"personnel", "admin"},
+    ("GET", "/records/unfinished.xlsx"): {"personnel", "admin"},
     ("GET", "/records/people/<int:user_id>"): {"personnel", "admin"},  # then any trainee (others 404)
     ("GET", "/teach/people"): {"instructor", "admin"},  # then only members of the asker's classes
     ("GET", "/teach/people/<int:user_id>"): {"instructor", "admin"},  # then own classes' members (others 404)

@@ -70,7 +70,7 @@ def test_without_smtp_reminders_go_to_the_outbox(app, client, login_as):
     client.post(f"/teach/classes/{cohort_id}/reminders", data={"csrf_token": csrf(page), "group": "overdue", "batch": _batch(page)})
     data = client.get(f"/teach/classes/{cohort_id}/reminders.csv").data
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0] == ["氏名", "メールアドレス", "件名", "記録日時"]
+    assert rows[0] == ["氏名", "メールアドレス", "件名", "本文", "対象", "記録日時"]
     assert {r[1] for r in rows[1:]} == {"a@example.jp", "'=cmd@example.jp"}
     history = client.get(f"/teach/classes/{cohort_id}/reminders").get_data(as_text=True)
     assert "送信待ち" in history

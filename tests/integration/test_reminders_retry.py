@@ -99,8 +99,12 @@ def test_a_resubmitted_form_sends_nobody_twice(app, client, login_as, smtp):
     assert _recipients(smtp) == ["a@example.jp", "c@example.jp"]
     with app.app_context():
         assert len(db.session.scalars(select(Reminder)).all()) == 3
-    # A new form is a new batch: a deliberate second reminder goes out.
-    client.post(f"/teach/classes/{cohort_id}/reminders", data=_form(client, cohort_id))
+    # A new form is a new batch: a deliberate second reminder asks first (within 24 hours), then goes out.
+    form = _form(client, cohort_id)
+    asked = client.post(f"/teach/classes/{cohort_id}/reminders", data=form)
+    assert asked.status_code == 200 and "24時間以内" in asked.get_data(as_text=True)
+    assert _recipients(smtp) == ["a@example.jp", "c@example.jp"]
+    client.post(f"/teach/classes/{cohort_id}/reminders", data=form | {"confirm": "all"})
     assert _recipients(smtp) == ["a@example.jp", "a@example.jp", "c@example.jp", "c@example.jp"]
 
 

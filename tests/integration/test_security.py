@@ -80,6 +80,7 @@ def test_an_instructor_cannot_reach_another_class_by_changing_ids(app, two_class
              f"/teach/classes/{a}/roster/{upload}", f"/teach/classes/{a}/progress",
              f"/teach/classes/{a}/progress.csv", f"/teach/classes/{a}/analysis", f"/teach/classes/{a}/reminders",
              f"/teach/classes/{a}/reminders.csv", f"/teach/classes/{a}/certificates.zip",
+             f"/teach/classes/{a}/unfinished.xlsx",
              # A's upload through B's own class:
              f"/teach/classes/{b}/roster/{upload}"]
     for path in reads:
@@ -89,7 +90,8 @@ def test_an_instructor_cannot_reach_another_class_by_changing_ids(app, two_class
     writes = [f"/teach/classes/{a}/edit", f"/teach/classes/{a}/owners", f"/teach/classes/{a}/join-code",
               f"/teach/classes/{a}/roster/{upload}/apply", f"/teach/classes/{b}/roster/{upload}/apply",
               f"/teach/classes/{a}/assignments", f"/teach/classes/{a}/assignments/{assignment}/delete",
-              f"/teach/classes/{b}/assignments/{assignment}/delete", f"/teach/classes/{a}/reminders"]
+              f"/teach/classes/{b}/assignments/{assignment}/delete", f"/teach/classes/{a}/reminders",
+              f"/teach/classes/{a}/outbox/sent"]
     for path in writes:
         response = client.post(path, data={"csrf_token": token, "name": "乗っ取り", "course_id": "counter-staff",
                                            "login_id": b_login, "action": "rotate"})

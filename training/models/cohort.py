@@ -120,3 +120,9 @@ class Reminder(Base):
     body: Mapped[str] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: What the reminder asks for: a teach.targets.Target key (``course`` or ``course/module``);
+    #: None on rows recorded before it was stored (they count for every target of the class).
+    target_key: Mapped[str | None] = mapped_column(String(140))
+    #: An outbox row the instructor marked as sent by other means: when and by whom.
+    marked_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    marked_sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

@@ -129,9 +129,11 @@ def _deliver(reminder: Reminder, name: str) -> None:
         reminder.status, reminder.error = "failed", f"{type(exc).__name__}: {exc}"[:500]
 
 
-def send(cohort, users, subject: str, body: str, sender, batch_key: str) -> dict[str, int]:
+def send(cohort, users, subject: str, body: str, sender, batch_key: str,
+         target_key: str | None = None) -> dict[str, int]:
     """Record and send (or queue) one reminder per user under ``batch_key``; returns what
     this request did, by status, plus ``skipped``: people already recorded in this batch.
+    ``target_key`` (a teach.targets.Target key) is stored on each row: what it asks for.
 
     Commits as it goes (the rows first, then each claim and each result): a reminder must be
     on record before its SMTP call, so that no retry can send it again.
@@ -149,7 +151,8 @@ def send(cohort, users, subject: str, body: str, sender, batch_key: str) -> dict
         status, address, error = _first_state(user, use_smtp)
         rows.append({"batch_key": batch_key, "cohort_id": cohort.id, "user_id": user.id, "sent_by_id": sender.id,
                      "email": address, "channel": "smtp" if use_smtp else "outbox", "subject": subject,
-                     "body": body, "status": status, "error": error, "created_at": now})
+                     "body": body, "status": status, "error": error, "created_at": now,
+                     "target_key": target_key})
     inserted = _insert_new(rows) if rows else set()
     db.session.commit()
     for row in rows:
@@ -169,5 +172,6 @@ def send(cohort, users, subject: str, body: str, sender, batch_key: str) -> dict
         db.session.commit()
         counts[reminder.status] += 1
     counts["skipped"] = len(users) - len(inserted)
-    audit.record("class.reminders", target_type="cohort", target_id=cohort.id, batch=batch_key, **counts)
+    audit.record("class.reminders", target_type="cohort", target_id=cohort.id, batch=batch_key,
+                 target=target_key, **counts)
     return counts

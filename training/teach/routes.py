@@ -1,9 +1,7 @@
 """Instructor pages: the classes one runs, their members' completions and certificates."""
 from __future__ import annotations
 
-import secrets
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import noload
@@ -14,20 +12,17 @@ from training.certificates.issue import STATE_LABELS, state
 from training.certificates.service import certificate_data, current_certificates, file_name, stream_zip
 from training.content import current_content
 from training.database import writes_on_get
-from training.dates import format_datetime, today_jst
+from training.dates import today_jst
 from training.extensions import db
 from training.learn.progress import load_records_for
-from training.models import Cohort, CohortMember, CohortOwner, CourseCompletion, ModuleCompletion, Reminder, User
+from training.models import Cohort, CohortMember, CohortOwner, CourseCompletion, ModuleCompletion, User
 from training.site_settings import load as load_settings
 from training.learn import checkins
 from training.teach import analysis as insights
-from training.spreadsheet import csv_bytes
 from training.teach import matrix
-from training.teach import reminders as reminder_mail
 from training.teach import years
 from training.teach.forms import ConfirmForm, assignment_form
 from training.teach.targets import choose as choose_target, cohort_targets
-from training.text_input import too_long
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")
 
@@ -219,73 +214,4 @@ def analysis(cohort_id: int):
                            checkin_min=checkins.MIN_ANSWERS)
 
 
-@bp.route("/classes/<int:cohort_id>/reminders", methods=["GET", "POST"])
-@roles_required("instructor", "admin")
-def reminders(cohort_id: int):
-    """Overdue and not-started trainees; send them a reminder (SMTP or outbox), recorded."""
-    cohort = load_cohort(cohort_id)
-    content, targets, target, rows = _matrix(cohort, request.values)
-    course, due = target.course, target.due_on
-    groups = {key: [r for r in rows if r.status == key] for key in reminder_mail.GROUPS}
-    subject, body = reminder_mail.default_message(cohort, target, due, url_for("main.home", _external=True))
-    if request.method == "POST":
-        if cohort.archived:
-            flash(years.READ_ONLY, "error")  # reminders are off for an archived class
-            return redirect(url_for("teach.reminders", cohort_id=cohort.id, show=target.key))
-        group = request.form.get("group", "")
-        if group not in groups:
-            abort(400)
-        problem = _reminder_text_problem(request.form)
-        if problem:
-            flash(problem, "error")  # nothing is sent or recorded
-            return redirect(url_for("teach.reminders", cohort_id=cohort.id, show=target.key))
-        batch = request.form.get("batch")
-        if not reminder_mail.valid_batch_key(batch):
-            abort(400)  # every form carries one; without it a retry could not be recognised
-        subject = (request.form.get("subject") or "").strip()[:200] or subject
-        body = (request.form.get("body") or "").strip() or body
-        counts = reminder_mail.send(cohort, [r.user for r in groups[group]], subject, body, current_user, batch)
-        db.session.commit()
-        message = (f"送信 {counts['sent']}件・送信失敗 {counts['failed']}件・送信待ち（送信箱） {counts['queued']}件・"
-                   f"メールアドレスなし {counts['no_email']}件を記録しました。")
-        if counts["skipped"]:
-            message += (f"この送信はすでに受け付けていたため、すでに記録されていた{counts['skipped']}人には"
-                        "送っていません（二重送信の防止）。")
-        flash(message, "info")
-        return redirect(url_for("teach.reminders", cohort_id=cohort.id, show=target.key))
-    history = db.session.scalars(select(Reminder).where(Reminder.cohort_id == cohort.id)
-                                 .order_by(Reminder.created_at.desc()).limit(200)).all()
-    names = {r.user.id: r.user.display_name for r in rows}
-    # A new key per page load: sending this form twice is one batch, loading the page again is a new one.
-    return render_template("teach/reminders.html", cohort=cohort, course=course, target=target, targets=targets,
-                           groups=groups,
-                           labels=reminder_mail.GROUPS, subject=subject, body=body, history=history, names=names,
-                           smtp=reminder_mail.smtp_configured(), batch=secrets.token_urlsafe(16),
-                           status_labels=reminder_mail.STATUS_LABELS)
-
-
-#: The subject is stored in a VARCHAR(200); the body in TEXT, but a mail past this length is a mistake.
-REMINDER_SUBJECT_MAX, REMINDER_BODY_MAX = 200, 5000
-
-
-def _reminder_text_problem(form) -> str | None:
-    """The Japanese message when the typed subject or body is too long for a reminder, else None."""
-    subject = too_long((form.get("subject") or "").strip(), REMINDER_SUBJECT_MAX)
-    if subject:
-        return f"件名は{subject}"
-    body = too_long((form.get("body") or "").strip(), REMINDER_BODY_MAX)
-    return f"本文は{body}" if body else None
-
-
-@bp.route("/classes/<int:cohort_id>/reminders.csv")
-@roles_required("instructor", "admin")
-def reminders_csv(cohort_id: int):
-    """The outbox as CSV (name, address, subject) for sending by other means."""
-    cohort = load_cohort(cohort_id)
-    rows = db.session.execute(select(Reminder, User).join(User, User.id == Reminder.user_id).where(
-        Reminder.cohort_id == cohort.id, Reminder.status == "queued").order_by(Reminder.created_at)).all()
-    data = csv_bytes(["氏名", "メールアドレス", "件名", "記録日時"],
-                     [[u.display_name, r.email or "", r.subject, format_datetime(r.created_at)] for r, u in rows])
-    response = Response(data, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-outbox.csv"'
-    return response
+# The reminders page (未修了者), its XLSX and the outbox: training/teach/unfinished_routes.py
