@@ -376,21 +376,17 @@ def test_self_registration_refuses_a_password_the_sign_in_form_would_refuse(app,
 
 @pytest.mark.parametrize("option,value", [("--name", "長" * 101), ("--department", "所" * 101),
                                           ("--login-id", "a" * 65)])
-def test_cli_user_create_refuses_a_value_longer_than_its_column(app, tmp_path, option, value):
-    """One line, exit 1, no account (on PostgreSQL this was a DataError traceback)."""
-    import os
-    import subprocess
-    import sys
-
+def test_cli_user_create_refuses_a_value_longer_than_its_column(app, runner, option, value):
+    """One line, exit 1, no account (on PostgreSQL this was a DataError traceback). In-process
+    through Click: an exception escaping the command would be ``result.exception``."""
     args = {"--login-id": "cli-user", "--password": "a-long-enough-passphrase-42", "--name": "利用者"}
     args[option] = value
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "x" * 32,
-           "INSTANCE_PATH": str(tmp_path)}
     before = _row_counts(app)
-    command = [str(Path(sys.executable).parent / "training"), "users", "create"]
+    command = ["users", "create"]
     for key, text in args.items():
         command += [key, text]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
-    assert result.returncode == 1, result.stdout
-    assert "文字以内で入力してください" in result.stderr and "Traceback" not in result.stderr
+    result = runner.invoke(args=command)
+    assert result.exit_code == 1, result.stdout
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "文字以内で入力してください" in result.stderr and "Traceback" not in result.output
     assert _row_counts(app) == before

@@ -2,8 +2,6 @@
 import csv
 import datetime as dt
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -20,7 +18,6 @@ from training.records.export import HEADER
 
 CONTENT = load_checked(Path(__file__).resolve().parents[2])
 COURSE = CONTENT.course("counter-staff")
-TRAINING = str(Path(sys.executable).parent / "training")
 
 
 @pytest.fixture
@@ -118,18 +115,17 @@ def test_department_filter_and_trainee_cannot_export(app, client, login_as, peop
     assert trainee.get("/records/export").status_code == 403
 
 
-def test_cli_export(app, tmp_path, database_url, people):
-    env = {"DATABASE_URL": database_url.replace("postgresql+psycopg://", "postgresql://"), "SECRET_KEY": "x" * 32,
-           "PATH": "/usr/bin:/bin", "INSTANCE_PATH": str(tmp_path)}
+def test_cli_export(app, runner, tmp_path, people):
+    """In-process through Click (app.test_cli_runner): the command's own code, without paying a
+    process start per run; starting `training` from the shell is tested in test_cli.py."""
     out = tmp_path / "fy2026.csv"
-    run = lambda *a: subprocess.run([TRAINING, "export", "completions", *a], capture_output=True, text=True,  # noqa
-                                    env=env, timeout=120)
+    run = lambda *a: runner.invoke(args=["export", "completions", *a])  # noqa: E731
     result = run("--fiscal-year", "2026", "--format", "csv", "--output", str(out))
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert "2件" in result.stdout
     assert [r[0] for r in csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig")))][1:] == ["000124", "000125"]
     refused = run("--fiscal-year", "2026", "--encoding", "cp932", "--output", str(tmp_path / "x.csv"))
-    assert refused.returncode != 0 and "𠮷" in refused.stderr
+    assert refused.exit_code != 0 and "𠮷" in refused.stderr
     xlsx = tmp_path / "fy2026.xlsx"
-    assert run("--fiscal-year", "2026", "--format", "xlsx", "--output", str(xlsx)).returncode == 0
+    assert run("--fiscal-year", "2026", "--format", "xlsx", "--output", str(xlsx)).exit_code == 0
     assert openpyxl.load_workbook(xlsx).active.max_row == 3

@@ -1,7 +1,5 @@
 """CSV enrolment against the database: row checks, preview statuses, all-or-nothing, CLI."""
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +9,6 @@ from training.models import Cohort, CohortMember, User
 from training.teach.roster import RosterError, apply, check, parse
 
 HEADER = "職員番号,氏名,ふりがな,所属,メールアドレス,受講区分"
-TRAINING = str(Path(sys.executable).parent / "training")
 
 
 @pytest.fixture
@@ -109,24 +106,21 @@ def test_new_account_signs_in_with_the_first_login_password(app, cohort):
     assert response.headers["Location"] == "/account/password"
 
 
-def test_cli_import_dry_run_and_errors(app, tmp_path, database_url):
+def test_cli_import_dry_run_and_errors(app, runner, tmp_path):
     good = tmp_path / "good.csv"
     good.write_bytes(f"{HEADER}\r\n000701,練馬 一,,,,区民\r\n".encode("cp932"))
     bad = tmp_path / "bad.csv"
     bad.write_text(f"{HEADER}\n000702,練馬 二,,,,\n000703,,,,,\n", encoding="utf-8")
-    env = {"DATABASE_URL": database_url.replace("postgresql+psycopg://", "postgresql://"),
-           "SECRET_KEY": "x" * 32, "PATH": "/usr/bin:/bin", "INSTANCE_PATH": str(tmp_path)}
-    run = lambda *a: subprocess.run([TRAINING, "users", "import", *a], capture_output=True, text=True, env=env,
-                                    timeout=120)
+    run = lambda *a: runner.invoke(args=["users", "import", *a])  # noqa: E731 - in-process, the command's own code
     result = run(str(bad))
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert "3行目: エラー: 氏名が空です" in result.stdout and "取り込みませんでした" in result.stdout
     dry = run(str(good), "--dry-run")
-    assert dry.returncode == 0 and "2行目: 新規登録" in dry.stdout and "確認のみ" in dry.stdout
+    assert dry.exit_code == 0 and "2行目: 新規登録" in dry.stdout and "確認のみ" in dry.stdout
     assert _count(app, User) == 0
     slips = tmp_path / "slips.pdf"
     done = run(str(good), "--slips", str(slips), "--site-url", "https://gatekeeper.example.jp/login")
-    assert done.returncode == 0 and "ID通知書（1人分）" in done.stdout and "000701:" not in done.stdout
+    assert done.exit_code == 0 and "ID通知書（1人分）" in done.stdout and "000701:" not in done.stdout
     assert _count(app, User) == 1
     text = subprocess.run(["pdftotext", str(slips), "-"], capture_output=True, text=True, check=True).stdout
     assert "練馬 一" in text and "000701" in text

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -22,7 +19,6 @@ from training.extensions import db
 from training.models import AuditEntry, CohortMember, User
 
 HEADER = "職員番号,氏名,ふりがな,所属,メールアドレス,受講区分"
-TRAINING = str(Path(sys.executable).parent / "training")
 PRIVILEGED = "職員番号 000101 は研修担当・人事・管理者の権限を持つ利用者です。システム管理者に依頼してください"
 
 
@@ -76,16 +72,13 @@ def test_a_roster_cannot_touch_a_privileged_account(app, instructor, create_user
     assert _snapshot(app, "000101") == before
 
 
-def test_the_cli_import_refuses_a_privileged_account_too(app, create_user_factory, tmp_path, database_url):
+def test_the_cli_import_refuses_a_privileged_account_too(app, runner, create_user_factory, tmp_path):
     create_user_factory("admin", login_id="demo-admin", employee_no="000101", display_name="管理 一郎", audience=None)
     before = _snapshot(app, "000101")
     roster = tmp_path / "roster.csv"
     roster.write_text(f"{HEADER}\n000101,乗っ取り 太郎,,,,\n", encoding="utf-8")
-    env = {"DATABASE_URL": database_url.replace("postgresql+psycopg://", "postgresql://"),
-           "SECRET_KEY": "x" * 32, "PATH": "/usr/bin:/bin", "INSTANCE_PATH": str(tmp_path)}
-    result = subprocess.run([TRAINING, "users", "import", str(roster)], capture_output=True, text=True,
-                            env=env, timeout=120)
-    assert result.returncode == 1
+    result = runner.invoke(args=["users", "import", str(roster)])  # in-process: the command's own code
+    assert result.exit_code == 1
     assert f"2行目: エラー: {PRIVILEGED}" in result.stdout
     assert _snapshot(app, "000101") == before
 

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -138,12 +135,10 @@ def test_cp932_export_neutralises(client, login_as, formula_person):
     _assert_inert(next(r for r in rows if "HYPERLINK" in r[1]))
 
 
-def test_cli_export_neutralises(app, formula_person, tmp_path):
+def test_cli_export_neutralises(app, runner, formula_person, tmp_path):
     output = tmp_path / "out.csv"
-    env = {"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "cli-test-secret-" + "x" * 20,
-           "INSTANCE_PATH": str(tmp_path)}
-    subprocess.run([str(Path(sys.executable).parent / "training"), "export", "completions", "--format", "csv",
-                    "--output", str(output)], env={**os.environ, **env}, check=True, capture_output=True)
+    result = runner.invoke(args=["export", "completions", "--format", "csv", "--output", str(output)])
+    assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO(output.read_bytes().decode("utf-8-sig"), newline="")))
     _assert_inert(next(r for r in rows if "HYPERLINK" in r[1]))
 
