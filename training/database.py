@@ -47,7 +47,11 @@ def _wants_immediate() -> bool:
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """Install the pragmas and the BEGIN strategy on a SQLite engine."""
+    """Install the pragmas and the BEGIN strategy on a SQLite engine (once per engine: the
+    test suite hands one engine to many apps)."""
+    if getattr(engine, "_training_sqlite_configured", False):
+        return
+    engine._training_sqlite_configured = True
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
