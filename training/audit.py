@@ -47,6 +47,7 @@ AUDIT_LABELS = {
     "class.unfinished_export": "未修了者一覧の出力（クラス）",
     "class.outbox_marked_sent": "送信箱のお願いを送信済みにする",
     "records.unfinished_export": "未修了者一覧の出力（所属別）",
+    "records.reminders": "リマインドの送信（所属別の未修了者から）",
     "class.owner_add": "クラスの担当を加える",
     "class.member_remove": "受講者をクラスから外す",
     "class.member_move": "受講者のクラス移動",

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select, type_coerce
 from sqlalchemy.orm import noload
 
-from training.dates import format_date, to_jst
+from training.dates import format_date, format_datetime, to_jst
 from training.departments import display_name, name_key
 from training.extensions import db
 from training.learn.progress import load_records_for
 from training.models import Cohort, CohortMember, Reminder, User, utcnow
 from training.models.base import UTCDateTime
-from training.spreadsheet import neutralise
+from training.spreadsheet import csv_bytes, neutralise
 from training.teach import matrix, years
 from training.teach.targets import Target, cohort_targets
 
@@ -254,3 +254,40 @@ def year_sheet_rows(rows: list[Row]) -> Iterable[list]:
         yield [r.department[1] if r.department != NO_DEPARTMENT else "", r.user.employee_no or "",
                r.user.display_name, r.user.name_kana or "", r.cohort.name, r.target.label, r.target.due_on,
                r.status_label, excel_time(r.last_activity)]
+
+
+# The outbox ------------------------------------------------------------------------------------
+
+OUTBOX_HEADER = ["氏名", "メールアドレス", "件名", "本文", "対象", "記録日時"]
+
+
+def outbox_csv(items: Iterable[tuple], *, with_class: bool = False) -> bytes:
+    """The outbox as CSV (UTF-8 with BOM, cells neutralised): one line per ``(reminder, user,
+    class name, target label)``; the class column (before 対象) when ``with_class``."""
+    header = OUTBOX_HEADER[:4] + (["クラス"] if with_class else []) + OUTBOX_HEADER[4:]
+    lines = []
+    for reminder, user, class_name, label in items:
+        line = [user.display_name, reminder.email or "", reminder.subject, reminder.body]
+        if with_class:
+            line.append(class_name or "")
+        lines.append(line + [label, format_datetime(reminder.created_at)])
+    return csv_bytes(header, lines)
+
+
+def target_label(content, target_key: str | None) -> str:
+    """The label of a stored target key (course, or course/module), or the key when the content changed."""
+    if not target_key:
+        return ""
+    course_id, _slash, module_id = target_key.partition("/")
+    course = content.course(course_id)
+    module = content.module(module_id) if module_id else None
+    if course is None or (module_id and module is None):
+        return target_key
+    return Target(course, module, None).label
+
+
+def parse_ids(raw: list[str]) -> list[int] | None:
+    """Form ids as ints without repeats, in order; None when one is not a whole number."""
+    from training.integers import parse_int
+    ids = [parse_int(value) for value in raw]
+    return None if None in ids else list(dict.fromkeys(ids))

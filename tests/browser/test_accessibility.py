@@ -25,7 +25,7 @@ from training.auth.accounts import NewUser, create_user
 from training.content import current_content
 from training.demo import DEMO_CLASS_NAME, simulate_learning
 from training.extensions import db
-from training.models import Certificate, Cohort, QuizAttempt, User
+from training.models import Certificate, Cohort, QuizAttempt, Reminder, User
 
 pytestmark = pytest.mark.browser
 
@@ -221,6 +221,29 @@ def _roster_preview(page, base, ids):
     page.wait_for_load_state()
 
 
+def _unfinished_outbox(page, base, ids):
+    """The department 未修了者 page with one reminder the personnel clerk queued (in its outbox)."""
+    page.goto(f"{base}/records/unfinished?status=unfinished")
+    cohort_id, target_key, user_id = page.locator('input[name="row"]').first.get_attribute("value").split(":")
+    with base.app.app_context():
+        clerk = db.session.scalar(select(User.id).where(User.login_id == "demo-personnel"))
+        if not db.session.scalar(select(Reminder.id).where(Reminder.batch_key == "axe-outbox-0000000")):
+            db.session.add(Reminder(cohort_id=int(cohort_id), user_id=int(user_id), sent_by_id=clerk,
+                                    batch_key="axe-outbox-0000000", email="axe@example.jp", channel="outbox",
+                                    status="queued", subject="受講のお願い", body="受講をお願いします。",
+                                    target_key=target_key))
+            db.session.commit()
+    page.goto(f"{base}/records/unfinished?status=unfinished")
+
+
+def _unfinished_confirm(page, base, ids):
+    """The same person chosen again: the 24-hour confirmation."""
+    _unfinished_outbox(page, base, ids)
+    page.locator('input[name="row"]').first.check()
+    page.get_by_role("button", name="選んだ方に受講のお願いを送る").click()
+    page.wait_for_load_state()
+
+
 L = f"/learn/{COURSE}"
 #: (role, page name, path with {ids} or a function that gets there). The trainee is demo-counter.
 PAGES: list[tuple[str, str, str | Callable]] = [
@@ -270,7 +293,8 @@ PAGES: list[tuple[str, str, str | Callable]] = [
     ("instructor", "roster-preview", _roster_preview),
     ("personnel", "dashboard", "/records/"),
     ("personnel", "export", "/records/export"),
-    ("personnel", "unfinished", "/records/unfinished?status=unfinished"),
+    ("personnel", "unfinished", _unfinished_outbox),  # checkboxes, the note, the preview, the outbox
+    ("personnel", "unfinished-confirm", _unfinished_confirm),
     ("personnel", "person-history", "/records/people?q=ﾋｶﾘｶﾞｵｶ"),
     ("personnel", "person", "/records/people/{user}"),
     ("instructor", "member-search", "/teach/people?q=000301"),

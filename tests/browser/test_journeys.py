@@ -148,7 +148,7 @@ def test_personnel_exports_csv_and_xlsx_that_read_back(page, live_server, screen
                            & Certificate.superseded_at.is_(None))))
         assert any(row[0] == "000301" for row in expected), "the demo leaves demo-counter with a completion"
     sign_in(page, live_server, "demo-personnel")
-    page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="修了記録の出力").click()
+    page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="修了記録", exact=True).click()
     page.get_by_label("年度（西暦。4月〜翌年3月。空欄なら全期間）").fill(str(year))
     screenshot(page, "journey-personnel-export")
 

@@ -88,6 +88,9 @@ MATRIX = {
     ("GET", "/records/people"): {"personnel", "admin"},
     ("GET", "/records/unfinished"): {"personnel", "admin"},
     ("GET", "/records/unfinished.xlsx"): {"personnel", "admin"},
+    ("POST", "/records/unfinished"): {"personnel", "admin"},
+    ("GET", "/records/unfinished/outbox.csv"): {"personnel", "admin"},
+    ("POST", "/records/unfinished/outbox/sent"): {"personnel", "admin"},
     ("GET", "/records/people/<int:user_id>"): {"personnel", "admin"},  # then any trainee (others 404)
     ("GET", "/teach/people"): {"instructor", "admin"},  # then only members of the asker's classes
     ("GET", "/teach/people/<int:user_id>"): {"instructor", "admin"},  # then own classes' members (others 404)

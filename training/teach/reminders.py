@@ -15,6 +15,8 @@ header-injection attempt makes that one reminder ``failed``; the rest are sent.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import smtplib
 from email.message import EmailMessage
@@ -77,6 +79,38 @@ def valid_batch_key(key: str | None) -> bool:
     return bool(key) and BATCH_KEY.fullmatch(key) is not None
 
 
+def group_batch_key(batch_key: str, cohort_id: int, target_key: str) -> str:
+    """The batch key of one (class, target) group of a form that reminds several groups at
+    once (the department page): the same form gives the same keys, so a resubmission records
+    nothing twice, while a person in two groups gets one reminder in each (22 characters of
+    base64url, within BATCH_KEY)."""
+    digest = hashlib.sha256(f"{batch_key}\x1f{cohort_id}\x1f{target_key}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")[:22]
+
+
+def result_message(counts: dict[str, int], *, left_out: int = 0, finished: int = 0) -> str:
+    """What a send did, in Japanese, for the flash message after the form."""
+    message = (f"送信 {counts['sent']}件・送信失敗 {counts['failed']}件・送信待ち（送信箱） {counts['queued']}件・"
+               f"メールアドレスなし {counts['no_email']}件を記録しました。")
+    if counts["skipped"]:
+        message += (f"この送信はすでに受け付けていたため、すでに記録されていた{counts['skipped']}人には"
+                    "送っていません（二重送信の防止）。")
+    if left_out:
+        message += f"24時間以内にお願いを送った{left_out}人には送っていません。"
+    if finished:
+        message += f"選んだ方のうち{finished}人は修了しているため送っていません。"
+    return message
+
+
+def mark_sent(reminder_ids: list[int], user) -> int:
+    """Mark outbox reminders as sent by other means (who and when); only rows still queued
+    change, in one UPDATE, so two clicks at once mark each row once. Returns how many."""
+    if not reminder_ids:
+        return 0
+    return db.session.execute(update(Reminder).where(Reminder.id.in_(reminder_ids), Reminder.status == "queued")
+                              .values(status="sent", marked_sent_at=utcnow(), marked_sent_by_id=user.id)).rowcount
+
+
 def _one_line(text: str) -> str:
     """Header text on one line: a line break in a subject or a name could start a new header."""
     return " ".join((text or "").split())
@@ -130,10 +164,11 @@ def _deliver(reminder: Reminder, name: str) -> None:
 
 
 def send(cohort, users, subject: str, body: str, sender, batch_key: str,
-         target_key: str | None = None) -> dict[str, int]:
+         target_key: str | None = None, audit_action: str | None = "class.reminders") -> dict[str, int]:
     """Record and send (or queue) one reminder per user under ``batch_key``; returns what
     this request did, by status, plus ``skipped``: people already recorded in this batch.
     ``target_key`` (a teach.targets.Target key) is stored on each row: what it asks for.
+    ``audit_action``: None when the caller records one audit entry for several sends.
 
     Commits as it goes (the rows first, then each claim and each result): a reminder must be
     on record before its SMTP call, so that no retry can send it again.
@@ -172,6 +207,7 @@ def send(cohort, users, subject: str, body: str, sender, batch_key: str,
         db.session.commit()
         counts[reminder.status] += 1
     counts["skipped"] = len(users) - len(inserted)
-    audit.record("class.reminders", target_type="cohort", target_id=cohort.id, batch=batch_key,
-                 target=target_key, **counts)
+    if audit_action:
+        audit.record(audit_action, target_type="cohort", target_id=cohort.id, batch=batch_key,
+                     target=target_key, **counts)
     return counts

@@ -13,18 +13,17 @@ import secrets
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from training import audit
 from training import unfinished
 from training.auth.access import roles_required
 from training.content import current_content
 from training.database import writes_on_get
-from training.dates import format_datetime, today_jst
+from training.dates import today_jst
 from training.extensions import db
 from training.integers import parse_int
-from training.models import CohortMember, Reminder, User, utcnow
-from training.spreadsheet import csv_bytes
+from training.models import CohortMember, Reminder, User
 from training.teach import reminders as reminder_mail
 from training.teach import years
 from training.teach.routes import bp, load_cohort
@@ -188,15 +187,7 @@ def _send(cohort, form):
             return _back(cohort, target, status, department)
     counts = reminder_mail.send(cohort, users, subject, body, current_user, batch, target_key=target.key)
     db.session.commit()
-    message = (f"送信 {counts['sent']}件・送信失敗 {counts['failed']}件・送信待ち（送信箱） {counts['queued']}件・"
-               f"メールアドレスなし {counts['no_email']}件を記録しました。")
-    if counts["skipped"]:
-        message += (f"この送信はすでに受け付けていたため、すでに記録されていた{counts['skipped']}人には"
-                    "送っていません（二重送信の防止）。")
-    if left_out:
-        message += f"24時間以内にお願いを送った{left_out}人には送っていません。"
-    if finished:
-        message += f"選んだ方のうち{finished}人は修了しているため送っていません。"
+    message = reminder_mail.result_message(counts, left_out=left_out, finished=finished)
     flash(message, "info")
     return _back(cohort, target, status, department)
 
@@ -238,9 +229,7 @@ def reminders_csv(cohort_id: int):
     labels = {t.key: t.label for t in cohort_targets(cohort, current_content())}
     rows = db.session.execute(select(Reminder, User).join(User, User.id == Reminder.user_id).where(
         Reminder.cohort_id == cohort.id, Reminder.status == "queued").order_by(Reminder.created_at, Reminder.id)).all()
-    data = csv_bytes(["氏名", "メールアドレス", "件名", "本文", "対象", "記録日時"],
-                     [[u.display_name, r.email or "", r.subject, r.body, labels.get(r.target_key, r.target_key or ""),
-                       format_datetime(r.created_at)] for r, u in rows])
+    data = unfinished.outbox_csv((r, u, None, labels.get(r.target_key, r.target_key or "")) for r, u in rows)
     response = Response(data, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-outbox.csv"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -281,10 +270,7 @@ def outbox_sent(cohort_id: int):
     else:
         return refuse("「選んだお願いを送信済みにする」か「送信箱のすべてを送信済みにする」を選んでください。")
     ids = [r.id for r in chosen]
-    # Only rows still queued change: two clicks at once mark each row once.
-    marked = db.session.execute(update(Reminder).where(Reminder.id.in_(ids or [-1]), Reminder.status == "queued")
-                                .values(status="sent", marked_sent_at=utcnow(), marked_sent_by_id=current_user.id)
-                                ).rowcount
+    marked = reminder_mail.mark_sent(ids, current_user)
     if marked:
         audit.record("class.outbox_marked_sent", target_type="cohort", target_id=cohort.id, reminders=ids,
                      count=marked)
