@@ -95,7 +95,7 @@ def test_a_resubmitted_form_sends_nobody_twice(app, client, login_as, smtp):
     client.post(f"/teach/classes/{cohort_id}/reminders", data=form)
     again = client.post(f"/teach/classes/{cohort_id}/reminders", data=form, follow_redirects=True)
     assert again.status_code == 200
-    assert "すでに記録されていた3人には送っていません" in again.get_data(as_text=True)
+    assert "すでに記録されていた3件のお願いは送っていません" in again.get_data(as_text=True)
     assert _recipients(smtp) == ["a@example.jp", "c@example.jp"]
     with app.app_context():
         assert len(db.session.scalars(select(Reminder)).all()) == 3

@@ -138,7 +138,7 @@ def test_the_same_reminder_within_24_hours_asks_first(app, client, login_as, cre
     assert confirm["batch"] == form["batch"]                           # the key survives the confirmation
     for _click in range(2):                                            # a double click sends once
         done = client.post(url, data=confirm, follow_redirects=True).get_data(as_text=True)
-    assert "すでに記録されていた2人には送っていません" in done
+    assert "すでに記録されていた2件のお願いは送っていません" in done
     # d has no address: recorded as such, and that reached nobody, so it does not count as "sent".
     assert _reminders(app) == sorted([(people["a"], "queued", COURSE), (people["b"], "queued", COURSE),
                                       (people["d"], "no_email", COURSE)])

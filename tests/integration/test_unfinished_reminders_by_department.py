@@ -77,7 +77,7 @@ def test_chosen_rows_refused_ids_and_all_listed_once_per_class(app, client, logi
     form = _form(page, to="listed", year="2025")
     client.post(URL, data=form)
     again = client.post(URL, data=form, follow_redirects=True).get_data(as_text=True)
-    assert "すでに記録されていた1人には送っていません" in again
+    assert "すでに記録されていた1件のお願いは送っていません" in again
     assert _sent(app) == sorted([(first, people["a"], "queued"), (old, people["x"], "queued")])
     with app.app_context():
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "records.reminders")
@@ -104,7 +104,7 @@ def test_the_24_hour_confirmation_across_classes(app, client, login_as, create_u
     assert confirm["batch"] == form["batch"] and len(confirm["row"]) == 5
     for _click in range(2):                                            # a double click records once
         done = client.post(URL, data=confirm, follow_redirects=True).get_data(as_text=True)
-    assert "すでに記録されていた4人には送っていません" in done
+    assert "すでに記録されていた4件のお願いは送っていません" in done
     assert _sent(app) == sorted([(first, people["a"], "queued"), (first, people["b"], "queued"),
                                  (first, people["d"], "no_email"), (second, people["a"], "queued"),
                                  (second, people["x"], "queued")])

@@ -93,7 +93,7 @@ def result_message(counts: dict[str, int], *, left_out: int = 0, finished: int =
     message = (f"送信 {counts['sent']}件・送信失敗 {counts['failed']}件・送信待ち（送信箱） {counts['queued']}件・"
                f"メールアドレスなし {counts['no_email']}件を記録しました。")
     if counts["skipped"]:
-        message += (f"この送信はすでに受け付けていたため、すでに記録されていた{counts['skipped']}人には"
+        message += (f"この送信はすでに受け付けていたため、すでに記録されていた{counts['skipped']}件のお願いは"
                     "送っていません（二重送信の防止）。")
     if left_out:
         message += f"24時間以内にお願いを送った{left_out}人には送っていません。"
