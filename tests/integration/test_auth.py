@@ -9,7 +9,7 @@ from training.models import AuditEntry, User
 
 def _audit(app, action):
     with app.app_context():
-        return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all()
+        return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
 
 
 def test_login_page_is_japanese_and_has_csrf(client):

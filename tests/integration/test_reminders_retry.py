@@ -174,7 +174,8 @@ def test_the_outbox_is_recorded_once_per_batch_too(app, client, login_as):
     csv_text = client.get(f"/teach/classes/{cohort_id}/reminders.csv").data.decode("utf-8-sig")
     assert "a@example.jp" in csv_text and "Bcc" not in csv_text
     with app.app_context():
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "class.reminders")).all()
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "class.reminders")
+                                   .order_by(AuditEntry.id)).all()
         assert [e.detail.get("skipped") for e in entries] == [0, 2]
 
 

@@ -165,7 +165,8 @@ def test_the_clerks_outbox_csv_marked_sent_and_scope(app, client, auth, login_as
     with app.app_context():
         marked = {r.user_id: (r.status, r.marked_sent_by_id) for r in db.session.scalars(select(Reminder))}
         assert marked == {people["a"]: ("sent", a_id), people["b"]: ("sent", a_id), people["x"]: ("queued", None)}
-        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "class.outbox_marked_sent")).all()
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "class.outbox_marked_sent")
+                                     .order_by(AuditEntry.id)).all()
         assert [(e.target_id, e.detail["count"], e.detail["via"]) for e in entries] == [
             (str(first), 1, "records.unfinished"), (str(first), 1, "records.unfinished")]
     auth.logout()
