@@ -9,7 +9,7 @@ import io
 from flask import Response, abort, render_template, request
 from sqlalchemy import select
 
-from training import audit, unfinished
+from training import audit, clock, unfinished
 from training.auth.access import roles_required
 from training.content import current_content
 from training.database import writes_on_get
@@ -82,6 +82,6 @@ def unfinished_xlsx():
                  rows=count)
     db.session.commit()
     response = Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = f'attachment; filename="unfinished-{year}-{today:%Y%m%d}.xlsx"'
+    response.headers["Content-Disposition"] = f'attachment; filename="unfinished-{year}-{clock.file_stamp()}.xlsx"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

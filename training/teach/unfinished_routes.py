@@ -15,7 +15,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import select, update
 
-from training import audit
+from training import audit, clock
 from training import unfinished
 from training.auth.access import roles_required
 from training.content import current_content
@@ -225,7 +225,7 @@ def unfinished_xlsx(cohort_id: int):
     db.session.commit()
     response = Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = (f'attachment; filename="class-{cohort.id}-unfinished-'
-                                               f'{today:%Y%m%d}.xlsx"')
+                                               f'{clock.file_stamp()}.xlsx"')
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -242,7 +242,7 @@ def reminders_csv(cohort_id: int):
                      [[u.display_name, r.email or "", r.subject, r.body, labels.get(r.target_key, r.target_key or ""),
                        format_datetime(r.created_at)] for r, u in rows])
     response = Response(data, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-outbox.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-outbox-{clock.file_stamp()}.csv"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
