@@ -123,7 +123,8 @@ def nice_top(value: int, minimum: int = 4) -> int:
         base *= 10
 
 
-def chart(dashboard: Dashboard, width: int = 720, height: int = 260, through: int = 12) -> dict:
+def chart(dashboard: Dashboard, width: int = 720, height: int = 260, through: int = 12,
+          line_height: int = 180) -> dict:
     """Geometry for the two server-rendered SVGs.
 
     ``bars``: people first trained each month, scaled to the busiest month (``nice_top``), not to
@@ -136,7 +137,8 @@ def chart(dashboard: Dashboard, width: int = 720, height: int = 260, through: in
     bar_top = nice_top(max((count for _, count, _ in dashboard.by_month), default=0))
     bar_scale = plot / bar_top
     line_top = max(dashboard.target, dashboard.by_month[-1][2], 1)
-    line_scale = plot / line_top
+    line_bottom = line_height - 32
+    line_scale = (line_bottom - top) / line_top
     bars, points = [], []
     for index, (month, count, cumulative) in enumerate(dashboard.by_month):
         x = left + index * step
@@ -145,14 +147,15 @@ def chart(dashboard: Dashboard, width: int = 720, height: int = 260, through: in
                      "h": h, "month": month, "count": count, "label_x": round(x + step / 2, 1),
                      "value_y": round(bottom - h - 4, 1)})
         if index < through:
-            points.append((round(x + step / 2, 1), round(bottom - cumulative * line_scale, 1), cumulative))
+            points.append((round(x + step / 2, 1), round(line_bottom - cumulative * line_scale, 1), cumulative))
     ticks = [(value, round(bottom - value * bar_scale, 1)) for value in
              ((0, bar_top // 2, bar_top) if bar_top % 2 == 0 else (0, bar_top))]
-    last = points[-1] if points else (left, bottom, 0)
+    last = points[-1] if points else (left, line_bottom, 0)
     return {"width": width, "height": height, "left": left, "bottom": bottom, "top": top, "bars": bars,
             "bar_top": bar_top, "ticks": ticks,
             "line": " ".join(f"{x},{y}" for x, y, _ in points), "last": last,
-            "target_y": round(bottom - dashboard.target * line_scale, 1), "line_top": line_top}
+            "line_height": line_height, "line_bottom": line_bottom,
+            "target_y": round(line_bottom - dashboard.target * line_scale, 1), "line_top": line_top}
 
 
 def months_begun(year: int, today: dt.date) -> int:

@@ -175,7 +175,8 @@ def api_help():
     """How an HR system reads completions: tokens, parameters, fields, paging and its cap, examples."""
     return render_template("records/api_help.html", fields=api.FIELD_HELP, max_per_page=api.MAX_PER_PAGE,
                            default_per_page=api.DEFAULT_PER_PAGE, limit=api.API_LIMIT,
-                           site=request.host_url.rstrip("/"))
+                           site=request.host_url.rstrip("/"), courses=current_content().courses,
+                           audiences=AUDIENCES)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
