@@ -176,7 +176,7 @@ def test_updated_since_selects_changed_records(app, create_user_factory):
     body = client.get("/api/v1/completions?updated_since=2026-12-01T09:00", headers=auth).get_json()
     assert body["total"] == 2 and body["data"][0]["updated_at"] == "2026-12-01T09:00:00+09:00"
     assert body["as_of"].endswith("+09:00") and body["data"][1]["status"] == "取消"
-    for bad in ("yesterday", "2026-13-01", "1999-12-31T23:00"):
+    for bad in ("yesterday", "2026-13-01", "1999-12-31T23:00", "0001-01-01T00:00+09:00"):
         response = client.get("/api/v1/completions", query_string={"updated_since": bad}, headers=auth)
         assert response.status_code == 400 and response.get_json()["error"] == "bad_request", bad
         assert "updated_since" in response.get_json()["message"]

@@ -52,12 +52,12 @@ def parse_updated_since(value: str | None) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(raw)
     except ValueError:
         raise export.FilterError(
-            f"updated_since「{value}」は ISO 8601 の日付か日時で指定してください"
+            f"updated_since「{value[:40]}」は ISO 8601 の日付か日時で指定してください"
             "（例：2026-12-01、2026-12-01T09:00:00+09:00。時差を書かないときは日本時間です）。") from None
+    if not 2000 <= moment.year <= 2100:  # before any zone arithmetic: year 1 or 9999 would overflow
+        raise export.FilterError("updated_since は2000年〜2100年の日時で指定してください。")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=JST)
-    if not 2000 <= moment.astimezone(JST).year <= 2100:
-        raise export.FilterError("updated_since は2000年〜2100年の日時で指定してください。")
     return moment.astimezone(dt.timezone.utc)
 
 
