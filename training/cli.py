@@ -318,9 +318,13 @@ def export_completions_command(fiscal_year, date_from, date_to, department, depa
     if fmt == "csv" and encoding == "cp932" and not replace:
         problems = export.cp932_problems(export.text_rows(filters, content, today))
         if problems:
-            for line, column, chars in problems:
-                click.echo(f"{line}行目 {column}: 「{chars}」は cp932 で書けません", err=True)
+            for p in problems:
+                who = f"{p.name}（職員番号 {p.employee_no}）" if p.employee_no else f"{p.name}（職員番号なし）"
+                click.echo(f"{p.line}行目 {who} {p.column}: 「{p.chars}」は cp932 で書けません", err=True)
             raise click.ClickException("--replace で〓に置き換えるか、utf-8-sig か xlsx で出力してください。")
+    if export.count(filters, today) == 0:
+        # No file with only a header: say so, and leave any file at the path as it was.
+        raise click.ClickException("条件に合う修了記録はありません。ファイルは作っていません。条件を見直してください。")
     counter = {"rows": 0}
 
     def counted(rows):

@@ -20,3 +20,9 @@ def now() -> dt.datetime:
         if frozen is not None:
             return frozen.astimezone(JST)
     return dt.datetime.now(JST)
+
+
+def file_stamp() -> str:
+    """The JST date and time for a download's file name: ``20261202-0005`` (a file saved just
+    after midnight in Japan is named for the new day, whatever the server's zone)."""
+    return now().strftime("%Y%m%d-%H%M")

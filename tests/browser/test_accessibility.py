@@ -300,6 +300,7 @@ PAGES: list[tuple[str, str, str | Callable]] = [
     ("instructor", "member-search", "/teach/people?q=000301"),
     ("instructor", "member", "/teach/people/{user}"),
     ("personnel", "api-tokens", "/records/tokens"),
+    ("personnel", "api-help", "/records/api-help"),
     ("personnel", "certificates", "/admin/certificates"),
     ("personnel", "certificate", "/admin/certificates/{certificate}"),
     ("admin", "users", "/admin/users"),

@@ -168,6 +168,7 @@ def test_personnel_exports_csv_and_xlsx_that_read_back(page, live_server, screen
     expect(page.get_by_role("heading", name="Shift_JIS（CP932）で書けない文字があります")).to_be_visible()
     problems = page.get_by_role("region", name="書き出せない文字の一覧")
     expect(problems.get_by_role("cell", name="𠮷", exact=True).first).to_be_visible()
+    expect(problems.get_by_role("cell", name="𠮷野 花子", exact=True).first).to_be_visible()  # who, not only the row
     screenshot(page, "journey-personnel-cp932")
     with page.expect_download() as download:
         page.get_by_role("button", name="「〓」に置き換えて出力する").click()

@@ -91,7 +91,12 @@ def test_personnel_dashboard_and_export_page(page, live_server, screenshot):
     sign_in(page, live_server, "demo-personnel")
     page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="養成状況").click()
     expect(page.get_by_role("heading", name="ゲートキーパー養成状況")).to_be_visible()
-    expect(page.locator("svg.chart")).to_be_visible()
+    expect(page.locator("#monthly-chart")).to_be_visible()
+    expect(page.locator("#cumulative-chart")).to_be_visible()
+    # Issue 17: the bars are scaled to the busiest month (the demo's few people are visible bars).
+    heights = [float(h) for h in page.locator("#monthly-chart rect.chart__bar").evaluate_all(
+        "bars => bars.map(b => b.getBoundingClientRect().height)")]
+    assert max(heights) > 50, heights
     screenshot(page, "personnel-dashboard")
     page.get_by_role("link", name="この年度の修了記録を出力する").click()
     with page.expect_download() as download:
@@ -100,3 +105,8 @@ def test_personnel_dashboard_and_export_page(page, live_server, screenshot):
 
     data = Path(download.value.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and "光が丘 健" in data.decode("utf-8-sig")
+    # The API help is a page of the app, linked from the tokens page.
+    page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="API連携").click()
+    page.get_by_role("link", name="API の使い方").click()
+    expect(page.get_by_role("heading", name="ページ分けと上限")).to_be_visible()
+    screenshot(page, "personnel-api-help")

@@ -96,6 +96,7 @@ MATRIX = {
     ("GET", "/teach/people/<int:user_id>"): {"instructor", "admin"},  # then own classes' members (others 404)
     ("GET", "/records/export"): {"personnel", "admin"},
     ("GET", "/records/tokens"): {"personnel", "admin"},
+    ("GET", "/records/api-help"): {"personnel", "admin"},
     ("POST", "/records/tokens"): {"personnel", "admin"},
     ("POST", "/records/tokens/<int:token_id>/revoke"): {"personnel", "admin"},
     ("GET", "/api/v1/completions"): "bearer-token",  # tested in test_records_api

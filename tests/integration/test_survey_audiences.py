@@ -181,7 +181,7 @@ def test_dashboard_reports_each_course_on_its_own_paired_items(app, client, logi
     assert not set(teachers) & _ids(STUDENTS) and teachers["eff-notice"].change == 2.0
     login_as("personnel", audience=None)
     html = client.get("/records/?year=2026").get_data(as_text=True)
-    assert "高校生向けゲートキーパー講座（2人）" in html and "研修前後アンケートの変化（講座別）" in html
+    assert "高校生向けゲートキーパー講座（同じ方の受講前と受講後 n＝2人）" in html and "研修前後アンケートの変化（講座別）" in html
 
 
 def test_dashboard_pairs_by_the_year_of_the_post_survey(app, create_user_factory):

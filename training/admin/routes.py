@@ -10,7 +10,7 @@ from flask_login import current_user
 from training.admin import users as user_admin
 from wtforms.fields.choices import SelectChoice
 
-from training import audit, site_settings
+from training import audit, clock, site_settings
 from training.admin.forms import ConfirmForm, PasswordResetForm, SiteSettingsForm, UserCreateForm, UserEditForm
 from training.auth import accounts
 from training.auth.access import roles_required
@@ -159,7 +159,7 @@ def audit_csv():
     audit.record("audit.export", rows=len(rows), action_filter=action)
     db.session.commit()
     response = Response(data, mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="audit-log-{clock.file_stamp()}.csv"'
     return response
 
 

@@ -57,6 +57,13 @@ def _insert_with_next_sequence(make) -> Certificate:
     raise CertificateError("修了証番号を割り当てられませんでした。もう一度お試しください。")
 
 
+def touch_completion(completion_id: int) -> None:
+    """The completion's API row changed (new serial or status): set its ``updated_at``."""
+    completion = db.session.get(CourseCompletion, completion_id)
+    if completion is not None:
+        completion.updated_at = utcnow()
+
+
 def issue(completion: CourseCompletion, user: User, course: Course, settings) -> Certificate:
     """Issue the certificate for a course completion (once; later calls return it)."""
     existing = db.session.scalar(select(Certificate).where(
@@ -80,6 +87,7 @@ def issue(completion: CourseCompletion, user: User, course: Course, settings) ->
         )
 
     certificate = _insert_with_next_sequence(make)
+    completion.updated_at = utcnow()  # the API row now has a 修了証番号 (updated_since)
     audit.record("certificate.issue", actor=user, target_type="certificate", target_id=certificate.serial,
                  course=course.id)
     return certificate
@@ -102,6 +110,7 @@ def reissue(old: Certificate, user: User, reason: str) -> Certificate:
         issuer_title=old.issuer_title, issuer_name=old.issuer_name,
     )
     old.superseded_at = utcnow()
+    touch_completion(old.course_completion_id)
     db.session.add(new)
     db.session.flush()
     audit.record("certificate.reissue", target_type="certificate", target_id=new.serial,
@@ -119,6 +128,7 @@ def revoke(certificate: Certificate, reason: str, actor) -> None:
     certificate.revoked_at = utcnow()
     certificate.revoked_reason = reason
     certificate.revoked_by_id = actor.id
+    touch_completion(certificate.course_completion_id)
     audit.record("certificate.revoke", actor=actor, target_type="certificate", target_id=certificate.serial,
                  reason=reason)
 

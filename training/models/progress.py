@@ -102,6 +102,10 @@ class CourseCompletion(Base):
     audience: Mapped[str | None] = mapped_column(String(32))
     cycle: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     fiscal_year: Mapped[int] = mapped_column(Integer, index=True)
+    #: When the row as the API shows it last changed (issue 17, ``updated_since``): recorded,
+    #: its certificate issued, reissued or revoked, its department snapshot corrected or mapped.
+    #: ORM and Core UPDATEs of the row set it (onupdate); certificate changes touch it.
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, index=True)
 
 
 @event.listens_for(ModuleCompletion, "before_insert")

@@ -112,18 +112,56 @@ def _years() -> list[int]:
     return list(range(fiscal_year_of(first.astimezone(JST).date()), fiscal_year_of(last.astimezone(JST).date()) + 1))
 
 
-def chart(dashboard: Dashboard, width: int = 720, height: int = 260) -> dict:
-    """Geometry for the server-rendered SVG: monthly bars, the cumulative line, the target line."""
-    left, bottom, top = 48, height - 32, 16
-    top_value = max(dashboard.target, dashboard.by_month[-1][2], 1)
-    scale = (bottom - top) / top_value
+def nice_top(value: int, minimum: int = 4) -> int:
+    """The top of a count axis: the smallest of 4, 5, 10, 20, 25, 50, 100, 200, 250, 500, … that
+    holds ``value`` (never below ``minimum``, so a month of 1 person is a quarter of the height)."""
+    top, base = max(value, minimum), 1
+    while True:
+        for step in (1, 2, 2.5, 4, 5):
+            if step * base >= top and (step * base) == int(step * base):
+                return int(step * base)
+        base *= 10
+
+
+def chart(dashboard: Dashboard, width: int = 720, height: int = 260, through: int = 12,
+          line_height: int = 180) -> dict:
+    """Geometry for the two server-rendered SVGs.
+
+    ``bars``: people first trained each month, scaled to the busiest month (``nice_top``), not to
+    the target, so that 1–4 people are plainly visible; every bar carries its count. ``line``:
+    the cumulative total against the target (``target_y``) on its own scale, for the first
+    ``through`` months (the months of the year that have begun)."""
+    left, bottom, top = 48, height - 32, 24
     step = (width - left - 16) / 12
+    plot = bottom - top
+    bar_top = nice_top(max((count for _, count, _ in dashboard.by_month), default=0))
+    bar_scale = plot / bar_top
+    line_top = max(dashboard.target, dashboard.by_month[-1][2], 1)
+    line_bottom = line_height - 32
+    line_scale = (line_bottom - top) / line_top
     bars, points = [], []
     for index, (month, count, cumulative) in enumerate(dashboard.by_month):
         x = left + index * step
-        bars.append({"x": round(x + step * 0.2, 1), "y": round(bottom - count * scale, 1), "w": round(step * 0.6, 1),
-                     "h": round(count * scale, 1), "month": month, "count": count,
-                     "label_x": round(x + step / 2, 1)})
-        points.append(f"{round(x + step / 2, 1)},{round(bottom - cumulative * scale, 1)}")
-    return {"width": width, "height": height, "left": left, "bottom": bottom, "bars": bars,
-            "line": " ".join(points), "target_y": round(bottom - dashboard.target * scale, 1), "top_value": top_value}
+        h = round(max(count * bar_scale, 3), 1) if count else 0
+        bars.append({"x": round(x + step * 0.2, 1), "y": round(bottom - h, 1), "w": round(step * 0.6, 1),
+                     "h": h, "month": month, "count": count, "label_x": round(x + step / 2, 1),
+                     "value_y": round(bottom - h - 4, 1)})
+        if index < through:
+            points.append((round(x + step / 2, 1), round(line_bottom - cumulative * line_scale, 1), cumulative))
+    ticks = [(value, round(bottom - value * bar_scale, 1)) for value in
+             ((0, bar_top // 2, bar_top) if bar_top % 2 == 0 else (0, bar_top))]
+    last = points[-1] if points else (left, line_bottom, 0)
+    return {"width": width, "height": height, "left": left, "bottom": bottom, "top": top, "bars": bars,
+            "bar_top": bar_top, "ticks": ticks,
+            "line": " ".join(f"{x},{y}" for x, y, _ in points), "last": last,
+            "line_height": line_height, "line_bottom": line_bottom,
+            "target_y": round(line_bottom - dashboard.target * line_scale, 1), "line_top": line_top}
+
+
+def months_begun(year: int, today: dt.date) -> int:
+    """How many months of fiscal year ``year`` have begun by ``today`` (0–12)."""
+    if fiscal_year_of(today) > year:
+        return 12
+    if fiscal_year_of(today) < year:
+        return 0
+    return MONTHS.index(today.month) + 1

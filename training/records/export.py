@@ -42,6 +42,9 @@ class Filters:
     cohort_id: int | None = None
     #: "completion" (default): 所属 and 受講区分 as they were at completion; "today": as they are now.
     department_as: str = "completion"
+    #: Only completions whose row changed at or after this moment (aware; the API's
+    #: ``updated_since``, see CourseCompletion.updated_at).
+    updated_since: dt.datetime | None = None
 
     def check(self) -> None:
         if self.fiscal_year is not None and not 2000 <= self.fiscal_year <= 2100:
@@ -122,6 +125,8 @@ def statement(filters: Filters, today: dt.date):
         stmt = stmt.where(audience == filters.audience)
     if filters.course_id:
         stmt = stmt.where(CourseCompletion.course_id == filters.course_id)
+    if filters.updated_since:
+        stmt = stmt.where(CourseCompletion.updated_at >= filters.updated_since)
     if filters.cohort_id:
         stmt = stmt.where(CourseCompletion.user_id.in_(
             select(CohortMember.user_id).where(CohortMember.cohort_id == filters.cohort_id)))
@@ -173,9 +178,10 @@ def rows(filters: Filters, content: Content, today: dt.date) -> Iterator[list]:
     return _typed(chain.from_iterable(_batches(statement(filters, today))), content)
 
 
-def rows_for(stmt, content: Content) -> Iterator[list]:
-    """Typed rows for a page of the statement (the API)."""
-    return _typed(db.session.execute(stmt), content)
+def rows_for(result: Iterable[tuple], content: Content) -> Iterator[list]:
+    """Typed rows for rows of the statement already fetched (a page of the API, which adds its
+    own columns after the ten of ``statement``)."""
+    return _typed(result, content)
 
 
 def _typed(result, content: Content) -> Iterator[list]:
@@ -187,9 +193,21 @@ def _typed(result, content: Content) -> Iterator[list]:
                score, serial, status]
 
 
-def cp932_problems(data: Iterable[tuple], limit: int = 200) -> list[tuple[int, str, str]]:
-    """(row number in the file, column, characters) for text that CP932 cannot hold, from
-    ``text_rows``. Rows are tried whole first; only a row that fails is looked at cell by cell."""
+@dataclass(frozen=True)
+class Cp932Problem:
+    """Text of one row that CP932 cannot hold, with the person it belongs to."""
+
+    line: int          # row number in the file (the header is line 1)
+    column: str
+    chars: str
+    name: str          # 氏名 as exported
+    employee_no: str   # 職員番号 ('' when none)
+
+
+def cp932_problems(data: Iterable[tuple], limit: int = 200) -> list[Cp932Problem]:
+    """The text that CP932 cannot hold, from ``text_rows``: each with its row number, column,
+    characters and whose row it is (氏名 and 職員番号, so the clerk can find the person). Rows are
+    tried whole first; only a row that fails is looked at cell by cell."""
     problems = []
     for number, row in enumerate(data, start=2):
         try:
@@ -200,7 +218,7 @@ def cp932_problems(data: Iterable[tuple], limit: int = 200) -> list[tuple[int, s
         for column, cell in zip(HEADER, row):
             bad = "".join(sorted({ch for ch in str(cell) if not _cp932_ok(ch)}))
             if bad:
-                problems.append((number, column, bad))
+                problems.append(Cp932Problem(number, column, bad, str(row[1]), str(row[0] or "")))
                 if len(problems) >= limit:
                     return problems
     return problems

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context,
                    url_for)
 from flask_login import current_user
 from sqlalchemy import select
 
-from training import audit
+from training import audit, clock
 from training.auth.access import roles_required
 from training.content import current_content
-from training.dates import fiscal_year_of, today_jst
+from training.dates import JST, fiscal_year_of, today_jst
 from training.extensions import db
 from training.integers import parse_int, query_int
 from training.text_input import too_long
@@ -36,6 +37,30 @@ def _date(value: str | None) -> dt.date | None:
         raise export.FilterError(f"日付「{value}」は YYYY-MM-DD の形で指定してください。") from None
 
 
+_SPACED_OFFSET = re.compile(r" (\d{2}(:?\d{2})?)$")
+
+
+def parse_updated_since(value: str | None) -> dt.datetime | None:
+    """``updated_since`` (ISO 8601: ``2026-12-01``, ``2026-12-01T09:00``, ``…+09:00``, ``…Z``) as an
+    aware time; a time without an offset, and a date alone (its 0:00), are Japanese time."""
+    raw = (value or "").strip()
+    if not raw:
+        return None
+    # An unencoded "+09:00" in a query string arrives as " 09:00".
+    raw = _SPACED_OFFSET.sub(lambda m: "+" + m.group(1), raw) if "T" in raw else raw
+    try:
+        moment = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise export.FilterError(
+            f"updated_since「{value[:40]}」は ISO 8601 の日付か日時で指定してください"
+            "（例：2026-12-01、2026-12-01T09:00:00+09:00。時差を書かないときは日本時間です）。") from None
+    if not 2000 <= moment.year <= 2100:  # before any zone arithmetic: year 1 or 9999 would overflow
+        raise export.FilterError("updated_since は2000年〜2100年の日時で指定してください。")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=JST)
+    return moment.astimezone(dt.timezone.utc)
+
+
 def filters_from(form) -> export.Filters:
     year = (form.get("fiscal_year") or "").strip()
     if year and parse_int(year) is None:
@@ -48,16 +73,17 @@ def filters_from(form) -> export.Filters:
         fiscal_year=parse_int(year) if year else None, date_from=_date(form.get("date_from")),
         date_to=_date(form.get("date_to")), department=(form.get("department") or "").strip(),
         audience=form.get("audience") or "", course_id=form.get("course_id") or "",
-        cohort_id=parse_int(cohort), department_as=(form.get("department_as") or "completion").strip())
+        cohort_id=parse_int(cohort), department_as=(form.get("department_as") or "completion").strip(),
+        updated_since=parse_updated_since(form.get("updated_since")))
     filters.check()
     return filters
 
 
-def _form_context(values, error=None):
+def _form_context(values, error=None, empty=None):
     departments = sorted({d for d in db.session.scalars(select(User.department).distinct()) if d}
                          | {d for d in db.session.scalars(select(CourseCompletion.department_name).distinct()) if d})
     cohorts = db.session.scalars(select(Cohort).order_by(Cohort.fiscal_year.desc(), Cohort.name)).all()
-    return dict(values=values, error=error, departments=departments, cohorts=cohorts, audiences=AUDIENCES,
+    return dict(values=values, error=error, empty=empty, departments=departments, cohorts=cohorts, audiences=AUDIENCES,
                 courses=current_content().courses)
 
 
@@ -76,15 +102,19 @@ def export_page():
         return render_template("records/export.html", **_form_context(values, str(exc))), 400
     fmt = values.get("format", "csv")
     content, today = current_content(), today_jst()
+    count = export.count(filters, today)
+    if count == 0:
+        # A file with only a header would look like a failed download: say so on the page.
+        return render_template("records/export.html", **_form_context(
+            values, empty="選んだ条件に合う修了記録はありません。ファイルは作っていません。年度や所属などの条件を見直してください。"))
     if fmt == "csv_cp932" and values.get("replace") != "1":
         problems = export.cp932_problems(export.text_rows(filters, content, today))
         if problems:
             return render_template("records/cp932.html", problems=problems, values=values)
-    count = export.count(filters, today)
     audit.record("records.export", format=fmt, rows=count, filters={k: v for k, v in values.items()
                                                                       if k not in ("csrf_token",) and v})
     db.session.commit()
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
+    stamp = clock.file_stamp()  # JST, whatever the server's zone
     if fmt == "xlsx":
         # Rows stream into the write-only workbook; only the compressed file (a few MB for
         # 100,000 rows) is held until it is sent.
@@ -113,7 +143,9 @@ def dashboard():
     settings = load_settings()
     department_as = "today" if request.args.get("department_as") == "today" else "completion"
     board = reports.build(year, settings.yearly_target, current_content(), department_as=department_as)
-    return render_template("records/dashboard.html", board=board, chart=reports.chart(board),
+    through = reports.months_begun(year, today_jst())
+    return render_template("records/dashboard.html", board=board, chart=reports.chart(board, through=through),
+                           through=through,
                            min_checkins=MIN_ANSWERS, department_as=department_as)
 
 
@@ -135,6 +167,16 @@ def person(user_id: int):
     user = people_search.load_person(user_id)
     return render_template("records/person.html", history=people_search.history(user), for_personnel=True,
                            back=url_for("records.people"))
+
+
+@bp.route("/api-help")
+@roles_required("personnel", "admin")
+def api_help():
+    """How an HR system reads completions: tokens, parameters, fields, paging and its cap, examples."""
+    return render_template("records/api_help.html", fields=api.FIELD_HELP, max_per_page=api.MAX_PER_PAGE,
+                           default_per_page=api.DEFAULT_PER_PAGE, limit=api.API_LIMIT,
+                           site=request.host_url.rstrip("/"), courses=current_content().courses,
+                           audiences=AUDIENCES)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

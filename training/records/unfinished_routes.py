@@ -21,7 +21,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import select
 
-from training import audit, unfinished
+from training import audit, clock, unfinished
 from training.auth.access import roles_required
 from training.content import current_content
 from training.database import writes_on_get
@@ -263,7 +263,7 @@ def unfinished_xlsx():
                  rows=count)
     db.session.commit()
     response = Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response.headers["Content-Disposition"] = f'attachment; filename="unfinished-{year}-{today:%Y%m%d}.xlsx"'
+    response.headers["Content-Disposition"] = f'attachment; filename="unfinished-{year}-{clock.file_stamp()}.xlsx"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from training import audit
+from training import audit, clock
 from training.auth.access import roles_required
 from training.content import current_content
 from training.database import writes_on_get
@@ -218,7 +218,7 @@ def slip_pdf(batch_id: int):
     audit.record("slips.download", target_type="slip_batch", target_id=batch.id, format="pdf", count=len(items))
     db.session.commit()
     response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="slips-{batch.id}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="slips-{batch.id}-{clock.file_stamp()}.pdf"'
     return _no_store(response)
 
 
@@ -235,5 +235,5 @@ def slip_csv(batch_id: int):
     audit.record("slips.download", target_type="slip_batch", target_id=batch.id, format="csv", count=len(items))
     db.session.commit()
     response = Response(slips.to_csv(items, _site_url()), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="slips-{batch.id}.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="slips-{batch.id}-{clock.file_stamp()}.csv"'
     return _no_store(response)

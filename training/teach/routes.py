@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import noload
 
-from training import audit
+from training import audit, clock
 from training.auth.access import roles_required
 from training.certificates.issue import STATE_LABELS, state
 from training.certificates.service import certificate_data, current_certificates, file_name, stream_zip
@@ -139,7 +139,7 @@ def certificates_zip(cohort_id: int):
     items = [(file_name(c), certificate_data(c, settings)) for c in current_certificates(member_ids)
              if c.course_id in course_ids and not c.revoked_at and (since is None or c.completed_on >= start)]
     response = Response(stream_zip(items), mimetype="application/zip")
-    response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-certificates.zip"'
+    response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-certificates-{clock.file_stamp()}.zip"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -186,7 +186,7 @@ def progress_csv(cohort_id: int):
     shown = matrix.filter_and_sort(rows, request.args.get("status", ""), request.args.get("sort", "name"))
     response = Response(matrix.to_csv(shown, target.course, content, target.module.id if target.module else None),
                         mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-progress.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-progress-{clock.file_stamp()}.csv"'
     response.headers["Cache-Control"] = "private, no-store"
     audit.record("class.progress_export", target_type="cohort", target_id=cohort.id, rows=len(shown))
     db.session.commit()

@@ -15,7 +15,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import select
 
-from training import audit
+from training import audit, clock
 from training import unfinished
 from training.auth.access import roles_required
 from training.content import current_content
@@ -216,7 +216,7 @@ def unfinished_xlsx(cohort_id: int):
     db.session.commit()
     response = Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Content-Disposition"] = (f'attachment; filename="class-{cohort.id}-unfinished-'
-                                               f'{today:%Y%m%d}.xlsx"')
+                                               f'{clock.file_stamp()}.xlsx"')
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -231,7 +231,7 @@ def reminders_csv(cohort_id: int):
         Reminder.cohort_id == cohort.id, Reminder.status == "queued").order_by(Reminder.created_at, Reminder.id)).all()
     data = unfinished.outbox_csv((r, u, None, labels.get(r.target_key, r.target_key or "")) for r, u in rows)
     response = Response(data, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-outbox.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-outbox-{clock.file_stamp()}.csv"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
