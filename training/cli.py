@@ -334,7 +334,8 @@ def export_completions_command(fiscal_year, date_from, date_to, department, depa
 
     with open(output, "wb") as target:
         if fmt == "xlsx":
-            export.write_xlsx(counted(export.rows(filters, content, today)), target)
+            export.write_xlsx(counted(export.rows(filters, content, today)), target,
+                              heading=f"修了記録（{filters.describe(content)}）")
         else:
             for chunk in export.stream_csv(counted(export.text_rows(filters, content, today)), encoding):
                 target.write(chunk)

@@ -29,3 +29,21 @@ def csv_bytes(header: list[str], rows: list[list]) -> bytes:
     for row in rows:
         writer.writerow([neutralise(c) for c in row])
     return "\ufeff".encode("utf-8") + buffer.getvalue().encode("utf-8")
+
+
+def xlsx_print_setup(sheet, *, heading: str, title_rows: str) -> None:
+    """Print-ready page set-up for an XLSX sheet (also a write-only one): A4 landscape, every
+    column on one page width (as many pages down as needed), the header row(s) ``title_rows``
+    (e.g. "1:1") repeated on every page, ``heading`` (what the sheet holds and its filters) at
+    the top of each page and 「n / m ページ」 at the foot. Excel's header codes start with &, so
+    a & in the heading is doubled."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = title_rows
+    sheet.oddHeader.center.text = heading.replace("&", "&&")[:250]
+    sheet.oddFooter.center.text = "&P / &N ページ"

@@ -26,7 +26,7 @@ from training.extensions import db
 from training.learn.progress import load_records_for
 from training.models import Cohort, CohortMember, Reminder, User, utcnow
 from training.models.base import UTCDateTime
-from training.spreadsheet import csv_bytes, neutralise
+from training.spreadsheet import csv_bytes, neutralise, xlsx_print_setup
 from training.teach import matrix, years
 from training.teach.targets import Target, cohort_targets
 
@@ -198,6 +198,7 @@ def write_xlsx(target, *, sheet: str, title: str, header: list[str], widths: lis
     book = Workbook(write_only=True)
     ws = book.create_sheet(sheet)
     ws.freeze_panes = "A3"
+    xlsx_print_setup(ws, heading=title, title_rows="2:2")
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
     heading = WriteOnlyCell(ws, value=neutralise(title))

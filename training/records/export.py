@@ -19,7 +19,7 @@ from training.content.model import Content
 from training.dates import JST, fiscal_year_bounds, format_wareki
 from training.extensions import db
 from training.models import AUDIENCES, Certificate, CohortMember, CourseCompletion, User
-from training.spreadsheet import FORMULA_FIRST, neutralise
+from training.spreadsheet import FORMULA_FIRST, neutralise, xlsx_print_setup
 
 HEADER = ["職員番号", "氏名", "ふりがな", "所属", "受講区分", "コース", "修了日", "修了日(和暦)", "得点", "修了証番号", "状態"]
 STATUS = {"valid": "有効", EXPIRED: "失効", REVOKED: "取消", "none": ""}
@@ -55,6 +55,26 @@ class Filters:
             raise FilterError("受講区分の指定が正しくありません。")
         if self.department_as not in ("completion", "today"):
             raise FilterError("所属の数え方は completion（修了した時点）か today（現在）で指定してください。")
+
+    def describe(self, content: Content | None = None) -> str:
+        """The filters in words, for the heading of a printed sheet: 「2026年度・所属：税務課」."""
+        from training.models import Cohort
+
+        parts = [f"{self.fiscal_year}年度" if self.fiscal_year is not None else "全期間"]
+        if self.date_from or self.date_to:
+            parts.append(f"期間：{self.date_from or ''}〜{self.date_to or ''}")
+        if self.department:
+            parts.append(f"所属：{self.department}")
+        if self.audience:
+            parts.append(f"受講区分：{AUDIENCES.get(self.audience, self.audience)}")
+        if self.course_id:
+            course = content.course(self.course_id) if content is not None else None
+            parts.append(f"講座：{course.title if course else self.course_id}")
+        if self.cohort_id is not None:
+            cohort = db.session.get(Cohort, self.cohort_id)
+            parts.append(f"クラス：{cohort.name if cohort else self.cohort_id}")
+        parts.append("所属は現在のもの" if self.department_as == "today" else "所属は修了した時点")
+        return "・".join(parts)
 
     def bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
         """The completion-time window in UTC (days are Japanese days)."""
@@ -266,9 +286,10 @@ def stream_csv(data: Iterable[tuple], encoding: str = "utf-8-sig") -> Iterator[b
         yield flush()
 
 
-def write_xlsx(data: Iterable[list], target) -> int:
+def write_xlsx(data: Iterable[list], target, heading: str = "修了記録") -> int:
     """An XLSX workbook (write-only, so rows are not kept in memory): typed cells, a styled
-    frozen header and an auto-filter. Returns the number of data rows."""
+    frozen header and an auto-filter, print-ready (A4 landscape, one page wide, the header row
+    on every page, ``heading`` at the top of each page). Returns the number of data rows."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -276,6 +297,7 @@ def write_xlsx(data: Iterable[list], target) -> int:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("修了者")
     sheet.freeze_panes = "A2"
+    xlsx_print_setup(sheet, heading=heading, title_rows="1:1")
     widths = [12, 18, 20, 20, 18, 32, 12, 18, 8, 16, 8]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[chr(64 + index)].width = width

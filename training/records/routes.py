@@ -119,7 +119,8 @@ def export_page():
         # Rows stream into the write-only workbook; only the compressed file (a few MB for
         # 100,000 rows) is held until it is sent.
         target = io.BytesIO()
-        export.write_xlsx(export.rows(filters, content, today), target)
+        export.write_xlsx(export.rows(filters, content, today), target,
+                          heading=f"修了記録（{filters.describe(content)}）")
         response = Response(target.getvalue(),
                             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         name = f"completions-{stamp}.xlsx"
