@@ -1,6 +1,6 @@
 """Exporting 100,000 completion records: CSV time as a ratio to `sqlite3 -csv` running the same
-join on the same database (goal: at most 2×), XLSX time, and the peak memory of each (goal:
-under 150 MB). Each export runs in its own process so the peaks do not mix.
+join on the same database (goal: at most 2×), XLSX time as a ratio to the CSV export (goal: at
+most 8×), and the peak memory of each (goal: under 150 MB). Each export runs in its own process so the peaks do not mix.
 
 Usage: .venv/bin/python bench/export_completions.py [--records 100000]   (needs Debian's sqlite3)
 """
@@ -44,9 +44,10 @@ def build(database: Path, records: int) -> None:
           f"t{i}", "2026-04-01 00:00:00") for i in range(1, records + 1)])
     con.executemany(
         "INSERT INTO course_completion (id, user_id, course_id, score, content_version, completed_at,"
-        " department_name, audience) VALUES (?,?,?,?,?,?,?,?)",
+        " department_name, audience, cycle, fiscal_year, updated_at) VALUES (?,?,?,?,?,?,?,?,1,2026,?)",
         [(i, i, "counter-staff", 80 + i % 21, "v", (start + dt.timedelta(minutes=5 * i)).isoformat(" "),
-          deps[i % len(deps)], "counter_staff") for i in range(1, records + 1)])
+          deps[i % len(deps)], "counter_staff", (start + dt.timedelta(minutes=5 * i)).isoformat(" "))
+         for i in range(1, records + 1)])
     con.executemany(
         "INSERT INTO certificate (id, serial, fiscal_year, sequence, revision, verification_code, user_id,"
         " course_completion_id, course_id, recipient_name, course_title, audience, completed_on, content_version,"
@@ -151,8 +152,10 @@ def main() -> None:
     print(f"Python floor (sqlite3 module + csv.writer, same join, no app code): "
           f"{statistics.median(t[0] for t in floor):.2f} s wall, {floor_cpu:.2f} s CPU; "
           f"ratio {floor_cpu / base_cpu:.2f} CPU (the least a Python export can reach)")
-    print(f"XLSX export: {xlsx_times[0][0]:.2f} s, peak {xlsx_peak:.0f} MiB, {xlsx_size / 2**20:.1f} MiB file")
-    print("goals: CSV at most 2x sqlite3; peak memory under 150 MB for either format")
+    print(f"XLSX export: {xlsx_times[0][0]:.2f} s wall, {xlsx_times[0][1]:.2f} s CPU, peak {xlsx_peak:.0f} MiB, "
+          f"{xlsx_size / 2**20:.1f} MiB file; ratio to the CSV export {xlsx_times[0][1] / csv_cpu:.2f} CPU "
+          f"(goal at most 8)")
+    print("goals: CSV at most 2x sqlite3, XLSX at most 8x the CSV export; peak memory under 150 MB for either format")
     print("(the ratio uses CPU time: both sides are CPU-bound and the machine is shared)")
     print(f"RESULT export_csv_vs_sqlite3 {csv_cpu / base_cpu:.2f} ratio")
 

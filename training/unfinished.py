@@ -26,7 +26,7 @@ from training.extensions import db
 from training.learn.progress import load_records_for
 from training.models import Cohort, CohortMember, Reminder, User, utcnow
 from training.models.base import UTCDateTime
-from training.spreadsheet import csv_bytes, neutralise, xlsx_print_setup
+from training.spreadsheet import csv_bytes, write_xlsx_table
 from training.teach import matrix, years
 from training.teach.targets import Target, cohort_targets
 
@@ -177,7 +177,6 @@ def year_rows(fiscal_year: int, content, today: dt.date) -> list[Row]:
 
 # XLSX -------------------------------------------------------------------------------------------
 
-DATE_FORMAT, DATETIME_FORMAT = "yyyy/mm/dd", "yyyy/mm/dd hh:mm"
 
 
 def excel_time(moment: dt.datetime | None) -> dt.datetime | None:
@@ -187,50 +186,9 @@ def excel_time(moment: dt.datetime | None) -> dt.datetime | None:
 
 def write_xlsx(target, *, sheet: str, title: str, header: list[str], widths: list[int],
                rows: Iterable[list]) -> int:
-    """A one-sheet workbook: a bold title row, a styled header frozen with the title above the
-    data, an auto-filter, typed cells (dates as dates, times as date-times) and text
-    neutralised against formulas. Returns the number of data rows."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook(write_only=True)
-    ws = book.create_sheet(sheet)
-    ws.freeze_panes = "A3"
-    xlsx_print_setup(ws, heading=title, title_rows="2:2")
-    for index, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
-    heading = WriteOnlyCell(ws, value=neutralise(title))
-    heading.font = Font(bold=True, size=12)
-    ws.append([heading])
-    header_font, header_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F6F6B")
-    cells = []
-    for text in header:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font, cell.fill, cell.alignment = header_font, header_fill, Alignment(horizontal="center")
-        cells.append(cell)
-    ws.append(cells)
-    count = 0
-    for row in rows:
-        out = []
-        for value in row:
-            if isinstance(value, dt.datetime):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = DATETIME_FORMAT
-            elif isinstance(value, dt.date):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.number_format = DATE_FORMAT
-            elif isinstance(value, int) or value is None:
-                cell = value
-            else:
-                cell = neutralise(value)
-            out.append(cell)
-        ws.append(out)
-        count += 1
-    ws.auto_filter.ref = f"A2:{get_column_letter(len(header))}{count + 2}"
-    book.save(target)
-    return count
+    """A one-sheet workbook with ``title`` as its first row and as each printed page's header
+    (training.spreadsheet.write_xlsx_table). Returns the number of data rows."""
+    return write_xlsx_table(target, sheet=sheet, header=header, widths=widths, rows=rows, heading=title, title=title)
 
 
 CLASS_HEADER = ["職員番号", "氏名", "ふりがな", "所属", "対象", "期限", "状態", "最終学習日時", "最後のお願い"]

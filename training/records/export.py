@@ -19,7 +19,7 @@ from training.content.model import Content
 from training.dates import JST, fiscal_year_bounds, format_wareki
 from training.extensions import db
 from training.models import AUDIENCES, Certificate, CohortMember, CourseCompletion, User
-from training.spreadsheet import FORMULA_FIRST, neutralise, xlsx_print_setup
+from training.spreadsheet import FORMULA_FIRST, neutralise, write_xlsx_table
 
 HEADER = ["職員番号", "氏名", "ふりがな", "所属", "受講区分", "コース", "修了日", "修了日(和暦)", "得点", "修了証番号", "状態"]
 STATUS = {"valid": "有効", EXPIRED: "失効", REVOKED: "取消", "none": ""}
@@ -286,35 +286,12 @@ def stream_csv(data: Iterable[tuple], encoding: str = "utf-8-sig") -> Iterator[b
         yield flush()
 
 
-def write_xlsx(data: Iterable[list], target, heading: str = "修了記録") -> int:
-    """An XLSX workbook (write-only, so rows are not kept in memory): typed cells, a styled
-    frozen header and an auto-filter, print-ready (A4 landscape, one page wide, the header row
-    on every page, ``heading`` at the top of each page). Returns the number of data rows."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
+#: Column widths of the XLSX, in characters.
+XLSX_WIDTHS = [12, 18, 20, 20, 18, 32, 12, 18, 8, 16, 8]
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("修了者")
-    sheet.freeze_panes = "A2"
-    xlsx_print_setup(sheet, heading=heading, title_rows="1:1")
-    widths = [12, 18, 20, 20, 18, 32, 12, 18, 8, 16, 8]
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[chr(64 + index)].width = width
-    header_font, header_fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F6F6B")
-    header = []
-    for title in HEADER:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font, cell.fill, cell.alignment = header_font, header_fill, Alignment(horizontal="center")
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for row in data:
-        # Plain values are typed by openpyxl: text stays text (職員番号 keeps its leading zeros),
-        # dates become date cells, scores numbers. Only text is neutralised.
-        sheet.append([value if isinstance(value, (int, dt.date)) or value is None else neutralise(value)
-                      for value in row])
-        count += 1
-    sheet.auto_filter.ref = f"A1:{chr(64 + len(HEADER))}{count + 1}"
-    book.save(target)
-    return count
+
+def write_xlsx(data: Iterable[list], target, heading: str = "修了記録") -> int:
+    """The completion records as XLSX (training.spreadsheet.write_xlsx_table: constant memory,
+    typed cells, frozen filtered header, print-ready with ``heading`` on each page). Returns
+    the number of data rows."""
+    return write_xlsx_table(target, sheet="修了者", header=HEADER, widths=XLSX_WIDTHS, rows=data, heading=heading)
