@@ -15,7 +15,9 @@ from training.database import writes_on_get
 from training.dates import today_jst
 from training.extensions import db
 from training.learn.progress import load_records_for
-from training.models import Cohort, CohortMember, CohortOwner, CourseCompletion, ModuleCompletion, User
+from training.inperson.rules import label as attendance_label
+from training.models import (Cohort, CohortMember, CohortOwner, CourseCompletion, ModuleCompletion, SessionParticipant,
+                             TrainingSession, User)
 from training.site_settings import load as load_settings
 from training.learn import checkins
 from training.teach import analysis as insights
@@ -171,7 +173,9 @@ def progress(cohort_id: int):
     content, targets, target, rows = _matrix(cohort, request.args)
     status, sort = request.args.get("status", ""), request.args.get("sort", "name")
     shown = matrix.filter_and_sort(rows, status, sort)
+    sessions, attendance = session_attendance(cohort)
     return render_template("teach/progress.html", cohort=cohort, targets=targets, target=target,
+                           sessions=sessions, attendance=attendance,
                            course=target.course, rows=shown, counts=matrix.counts(rows), status=status, sort=sort,
                            content=content, statuses=matrix.STATUS_LABELS, sorts=matrix.SORTS)
 
@@ -212,6 +216,22 @@ def analysis(cohort_id: int):
                            responses=responses, members=len(member_ids),
                            checkins=checkins.class_counts(cohort.id, course, content),
                            checkin_min=checkins.MIN_ANSWERS)
+
+
+def session_attendance(cohort: Cohort):
+    """The in-person sessions linked to the class and each person's attendance in them
+    ({user id: ["11月20日 出席", …]}), for the progress matrix (issue 17)."""
+    sessions = db.session.scalars(select(TrainingSession).where(TrainingSession.cohort_id == cohort.id)
+                                  .order_by(TrainingSession.held_on, TrainingSession.id)).all()
+    attendance: dict[int, list[str]] = {}
+    if sessions:
+        for participant, held_on in db.session.execute(
+                select(SessionParticipant, TrainingSession.held_on)
+                .join(TrainingSession, TrainingSession.id == SessionParticipant.session_id)
+                .where(TrainingSession.cohort_id == cohort.id).order_by(TrainingSession.held_on, TrainingSession.id)):
+            attendance.setdefault(participant.user_id, []).append(
+                f"{held_on.month}月{held_on.day}日 {attendance_label(participant.status)}")
+    return sessions, attendance
 
 
 # The reminders page (未修了者), its XLSX and the outbox: training/teach/unfinished_routes.py
