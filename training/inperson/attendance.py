@@ -21,7 +21,7 @@ from training import audit
 from training.content import current_content
 from training.dates import JST
 from training.extensions import db
-from training.inperson.rules import STATUSES, counts, label
+from training.inperson.rules import STATUSES, completion_kind, counts, label
 from training.learn.completion import write_course_completion
 from training.learn.cycle import current_cycle
 from training.models import CourseCompletion, SessionParticipant, TrainingSession, User, utcnow
@@ -71,9 +71,10 @@ def _complete(session: TrainingSession, participant: SessionParticipant) -> Cour
     existing = db.session.scalar(select(CourseCompletion).where(
         CourseCompletion.user_id == participant.user_id, CourseCompletion.course_id == course.id,
         CourseCompletion.cycle == cycle))
+    kind = completion_kind(session.mode, elearning_done=existing is not None)
     if session.mode == "blended":
-        # The e-learning already complete in this cycle: the completion becomes blended, once.
-        if existing is not None and existing.kind == "elearning":
+        # The e-learning already complete in this cycle: its completion becomes blended, once.
+        if kind == "blended" and existing.kind == "elearning":
             existing.kind = "blended"
             participant.completion_id = existing.id
             audit.record("session.blended", target_type="training_session", target_id=session.id,
@@ -82,7 +83,7 @@ def _complete(session: TrainingSession, participant: SessionParticipant) -> Cour
     if existing is not None:
         return None  # already complete in this cycle (e.g. by the e-learning): counted once
     user = db.session.get(User, participant.user_id)
-    completion = write_course_completion(user, course, cycle=cycle, kind="in_person",
+    completion = write_course_completion(user, course, cycle=cycle, kind=kind,
                                          completed_at=session_end(session), session_id=session.id)
     if completion is not None:
         participant.completion_id = completion.id
