@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD, sign_in
+from tests.support.sessions import make_session
 from training.auth.accounts import NewUser, create_user
 from training.content import current_content
 from training.demo import DEMO_CLASS_NAME, simulate_learning
@@ -119,13 +120,15 @@ def ids(live_server):
         course = content.course(COURSE)
         first = content.module(course.modules[0])
         sections = first.sections_for(course.audience)
+        cohort_id = db.session.scalar(select(Cohort.id).where(Cohort.name == DEMO_CLASS_NAME))
         return {
+            "session": make_session(live_server.app, "demo-instructor", cohort_id=cohort_id, title="アクセシビリティ確認用の集合研修"),
             "course": COURSE,
             "module": first.id,
             "section_first": sections[0].id,
             "section_last": sections[-1].id,
             "scenario": course.scenarios[0],
-            "cohort": db.session.scalar(select(Cohort.id).where(Cohort.name == DEMO_CLASS_NAME)),
+            "cohort": cohort_id,
             "user": counter.id,
             "certificate": certificate.id,
             "code": certificate.verification_code,
@@ -268,6 +271,10 @@ PAGES: list[tuple[str, str, str | Callable]] = [
     ("instructor", "new-class", "/teach/classes/new"),
     ("instructor", "roster-upload", "/teach/classes/{cohort}/roster"),
     ("instructor", "roster-preview", _roster_preview),
+    ("instructor", "sessions", "/teach/sessions"),
+    ("instructor", "session", "/teach/sessions/{session}"),
+    ("instructor", "session-edit", "/teach/sessions/{session}/edit"),
+    ("instructor", "roll-call", "/teach/sessions/{session}/roll-call"),  # used at the door on a phone: also at 375 px
     ("personnel", "dashboard", "/records/"),
     ("personnel", "export", "/records/export"),
     ("personnel", "unfinished", "/records/unfinished?status=unfinished"),
@@ -294,8 +301,8 @@ PAGES: list[tuple[str, str, str | Callable]] = [
 ]
 #: Pages that are error pages on purpose; every other direct visit must answer 200.
 EXPECTED_STATUS = {"error-404": 404, "error-403": 403, "verify-unknown": 404}
-#: Checked again at 375 px: what trainees (often on a phone) and the public see.
-PHONE_PAGES = [p for p in PAGES if p[0].startswith("trainee") or p[1] in ("login", "help", "verify-result")]
+#: Checked again at 375 px: what trainees (often on a phone) and the public see, and the roll call.
+PHONE_PAGES = [p for p in PAGES if p[0].startswith("trainee") or p[1] in ("login", "help", "verify-result", "roll-call")]
 
 
 # ---- how: run axe, keep the report, fail on serious and critical ----
