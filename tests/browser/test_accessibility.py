@@ -110,6 +110,10 @@ def signed_in(browser, live_server):
 def ids(live_server):
     """Real ids from the demo data: class, certificate, attempts, a user, the course's content."""
     with live_server.app.app_context():
+        cohort_id = db.session.scalar(select(Cohort.id).where(Cohort.name == DEMO_CLASS_NAME))
+    session_id = make_session(live_server.app, "demo-instructor", cohort_id=cohort_id,
+                              title="アクセシビリティ確認用の集合研修")
+    with live_server.app.app_context():
         counter = db.session.scalar(select(User).where(User.login_id == "demo-counter"))
         certificate = db.session.scalar(select(Certificate).where(Certificate.user_id == counter.id,
                                                                   Certificate.course_id == COURSE))
@@ -120,9 +124,8 @@ def ids(live_server):
         course = content.course(COURSE)
         first = content.module(course.modules[0])
         sections = first.sections_for(course.audience)
-        cohort_id = db.session.scalar(select(Cohort.id).where(Cohort.name == DEMO_CLASS_NAME))
         return {
-            "session": make_session(live_server.app, "demo-instructor", cohort_id=cohort_id, title="アクセシビリティ確認用の集合研修"),
+            "session": session_id,
             "course": COURSE,
             "module": first.id,
             "section_first": sections[0].id,
