@@ -65,6 +65,7 @@ AUDIT_LABELS = {
     "session.delete": "集合研修の削除",
     "session.owner_add": "集合研修の担当を加える",
     "session.participants_add": "集合研修の参加者の追加",
+    "session.participant_remove": "集合研修の参加者を外す",
     "session.attendance": "集合研修の出欠の記録",
     "session.attendance_csv": "集合研修の出欠の取り込み（CSV）",
     "session.roleplay": "ロールプレイの項目の記録",

@@ -96,6 +96,7 @@ MATRIX = {
     ("POST", "/teach/sessions/<int:session_id>/participants/class"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/participants/csv"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/participants/walk-in"): {"instructor", "admin"},
+    ("POST", "/teach/sessions/<int:session_id>/participants/<int:user_id>/remove"): {"instructor", "admin"},
     ("GET", "/teach/sessions/<int:session_id>/roll-call"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/roll-call/<int:user_id>"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/roleplay"): {"instructor", "admin"},

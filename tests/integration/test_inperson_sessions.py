@@ -107,6 +107,12 @@ def test_session_crud_access_and_participants(app, client, login_as, create_user
         newcomer = db.session.scalar(select(User).where(User.employee_no == "T7001"))
         assert newcomer.department == "保健予防課" and newcomer.audience == COURSE.audience
         assert len(db.session.get(TrainingSession, sid).participants) == 5
+        resident_id = resident.id
+    response = client.post(f"/teach/sessions/{sid}/participants/{resident_id}/remove", follow_redirects=True,
+                           data={"csrf_token": token})
+    assert "区民 一郎 さんを参加者から外しました" in response.get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.get(TrainingSession, sid).participants) == 4
     # Delete only when empty.
     client.post(f"/teach/sessions/{sid}/delete", data={"csrf_token": token})
     empty = _create(client)
@@ -148,6 +154,9 @@ def test_roll_call_records_in_person_completions_and_certificate_kind(app, clien
     assert _participant(app, sid, d).status == "absent"
     _mark(client, sid, c, "left_early", left_early_confirmed="1")
     assert _participant(app, sid, c).completion_id is not None
+    text = client.post(f"/teach/sessions/{sid}/participants/{a}/remove", follow_redirects=True,
+                       data={"csrf_token": _token(client, f"/teach/sessions/{sid}")}).get_data(as_text=True)
+    assert "修了を記録済みのため、参加者から外せません" in text and "傾聴（" in text
     # A later change keeps the completion; it is audited.
     _mark(client, sid, a, "absent")
     assert _participant(app, sid, a).completion_id is not None
@@ -189,6 +198,14 @@ def test_attendance_csv_is_all_or_nothing(app, client, login_as, create_user_fac
                        data={"csrf_token": token, "file": (io.BytesIO(good), "a.csv")}).get_data(as_text=True)
     assert "出欠を2人分記録しました" in text and "修了を1人記録しました" in text
     assert _participant(app, sid, people[1][0]).status == "absent"
+    # Not before the session's day: nothing recorded.
+    later = _create(client, held_on="2099-01-15")
+    client.post(f"/teach/sessions/{later}/participants/class",
+                data={"csrf_token": token, "cohort_id": str(cohort_id)})
+    text = client.post(f"/teach/sessions/{later}/roll-call/{people[0][0]}", follow_redirects=True,
+                       data={"csrf_token": token, "status": "attended"}).get_data(as_text=True)
+    assert "実施日（1月15日）より前には出欠を記録できません" in text
+    assert _participant(app, later, people[0][0]).status is None
 
 
 @pytest.mark.parametrize("elearning_first", [False, True])

@@ -11,7 +11,6 @@ A recorded completion is never removed by a later change of status; the change i
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from dataclasses import dataclass
 
@@ -19,9 +18,9 @@ from sqlalchemy import func, select
 
 from training import audit
 from training.content import current_content
-from training.dates import JST
+from training.dates import today_jst
 from training.extensions import db
-from training.inperson.rules import STATUSES, completion_kind, counts, label
+from training.inperson.rules import STATUSES, completion_kind, counts, label, session_end
 from training.learn.completion import write_course_completion
 from training.learn.cycle import current_cycle
 from training.models import CourseCompletion, SessionParticipant, TrainingSession, User, utcnow
@@ -36,16 +35,13 @@ class AttendanceError(ValueError):
     """A Japanese message: why the attendance was refused (nothing was changed)."""
 
 
-def session_end(session: TrainingSession) -> dt.datetime:
-    """When the session ended (JST), as the completion's time."""
-    return dt.datetime.combine(session.held_on, session.ends_at, tzinfo=JST)
-
-
 def mark(session: TrainingSession, participant: SessionParticipant, status: str | None, *,
          left_early_confirmed: bool = False, via: str = "roll_call") -> CourseCompletion | None:
     """Record one person's attendance (the caller commits); returns a completion it wrote."""
     if status is not None and status not in STATUSES:
         raise AttendanceError("出欠は一覧から選んでください。")
+    if status is not None and session.held_on > today_jst():
+        raise AttendanceError(f"実施日（{session.held_on.month}月{session.held_on.day}日）より前には出欠を記録できません。")
     confirmed = bool(left_early_confirmed) and status == "left_early"
     before = (participant.status, participant.left_early_confirmed)
     if before == (status, confirmed):
@@ -144,6 +140,8 @@ def check_csv(session: TrainingSession, data: bytes) -> list[AttendanceRow]:
             continue
         seen[user_id] = line
         rows.append(AttendanceRow(line, people[user_id], STATUS_BY_TEXT[value]))
+    if session.held_on > today_jst():
+        raise AttendanceError(f"実施日（{session.held_on.month}月{session.held_on.day}日）より前には出欠を取り込めません。")
     if errors:
         shown = errors[:20] + ([f"ほか{len(errors) - 20}行"] if len(errors) > 20 else [])
         raise AttendanceError("取り込めませんでした（何も記録していません）。" + " / ".join(shown))

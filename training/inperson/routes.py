@@ -42,8 +42,12 @@ def _session_form(session: TrainingSession | None = None) -> SessionForm:
     form = SessionForm(obj=session) if session is not None else SessionForm()
     content = current_content()
     form.course_id.choices = [SelectChoice(c.id, f"{c.title}（{AUDIENCES.get(c.audience, c.audience)}）") for c in content.courses]
+    cohorts = list(visible_cohorts(state="active"))
+    if session is not None and session.cohort_id and session.cohort_id not in {c.id for c in cohorts}:
+        linked = db.session.get(Cohort, session.cohort_id)  # another owner's class, linked by them: kept
+        cohorts.append(linked)
     form.cohort_id.choices = [SelectChoice("", "ひも付けない")] + [
-        SelectChoice(str(c.id), f"{c.name}（{c.fiscal_year}年度）") for c in visible_cohorts(state="active")]
+        SelectChoice(str(c.id), f"{c.name}（{c.fiscal_year}年度）") for c in cohorts]
     if session is not None and not form.is_submitted():
         form.cohort_id.data = str(session.cohort_id or "")
     return form
@@ -152,11 +156,13 @@ def _detail(session: TrainingSession, status: int = 200, walk_in: WalkInForm | N
     pick.cohort_id.choices = [SelectChoice(str(c.id), c.name) for c in visible_cohorts(state="active")]
     owners = db.session.scalars(select(User).join(SessionOwner, SessionOwner.user_id == User.id)
                                 .where(SessionOwner.session_id == session.id).options(noload(User.role_rows))).all()
-    return render_template("teach/session.html", session=session, rows=rows, course=content.course(session.course_id),
+    course = content.course(session.course_id)
+    return render_template("teach/session.html", session=session, rows=rows, course=course,
                            linked=db.session.get(Cohort, session.cohort_id) if session.cohort_id else None,
                            pick_form=pick, file_form=FileForm(), walk_in_form=walk_in or WalkInForm(),
                            owner_form=OwnerForm(), confirm_form=ConfirmForm(), owners=owners,
                            status_label=status_label, kinds=kinds, kind_labels=COMPLETION_KINDS,
+                           roleplay={item.id: item.label for item in course.roleplay} if course else {},
                            attended=sum(1 for p, _u in rows if counts(p.status, p.left_early_confirmed)),
                            recorded=sum(1 for p, _u in rows if p.completion_id)), status
 
@@ -232,6 +238,26 @@ def add_walk_in(session_id: int):
                     else url_for("teach.session_detail", session_id=session.id))
 
 
+@bp.route("/sessions/<int:session_id>/participants/<int:user_id>/remove", methods=["POST"])
+@roles_required("instructor", "admin")
+def remove_participant(session_id: int, user_id: int):
+    """Remove a registration made by mistake; not once a completion was recorded from it."""
+    session = load_session(session_id)
+    participant = _participant(session, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    person = db.session.get(User, user_id)
+    if participant.completion_id:
+        flash(f"{person.display_name} さんは修了を記録済みのため、参加者から外せません。", "error")
+    else:
+        audit.record("session.participant_remove", target_type="training_session", target_id=session.id,
+                     user_id=user_id, status=participant.status)
+        db.session.delete(participant)
+        db.session.commit()
+        flash(f"{person.display_name} さんを参加者から外しました。", "info")
+    return redirect(url_for("teach.session_detail", session_id=session.id))
+
+
 @bp.route("/sessions/<int:session_id>/owners", methods=["POST"])
 @roles_required("instructor", "admin")
 def add_session_owner(session_id: int):
@@ -292,9 +318,14 @@ def mark_attendance(session_id: int, user_id: int):
         _set_roleplay(session, participant, course, request.form.getlist("roleplay"))
     completion = None
     if status is not None:
-        completion = attendance.mark(session, participant, status,
-                                     left_early_confirmed=request.form.get("left_early_confirmed") == "1",
-                                     via="roll_call")
+        try:
+            completion = attendance.mark(session, participant, status,
+                                         left_early_confirmed=request.form.get("left_early_confirmed") == "1",
+                                         via="roll_call")
+        except attendance.AttendanceError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("teach.roll_call", session_id=session.id), 303)
         participant.marked_by_id = current_user.id
     db.session.commit()
     person = db.session.get(User, user_id)

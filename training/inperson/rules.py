@@ -6,6 +6,10 @@ done before they left). A status not yet recorded (None) does not count.
 """
 from __future__ import annotations
 
+import datetime as dt
+
+from training.dates import JST
+
 #: status -> label, in the order the roll call shows them.
 STATUSES: dict[str, str] = {
     "attended": "出席",
@@ -38,3 +42,9 @@ def completion_kind(mode: str, elearning_done: bool) -> str | None:
     if mode == "blended":
         return "blended" if elearning_done else None
     raise ValueError(f"unknown session mode: {mode}")
+
+
+def session_end(session) -> dt.datetime:
+    """When the session ended (its date and end time, JST): the time of the completion it records,
+    so its fiscal year is the 年度 of the session's date."""
+    return dt.datetime.combine(session.held_on, session.ends_at, tzinfo=JST)
