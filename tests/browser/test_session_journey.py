@@ -8,8 +8,9 @@ from tests.browser.conftest import DEMO_PASSWORD, sign_in
 from tests.browser.test_accessibility import BLOCKING, describe, run_axe
 from tests.support.classes import make_class
 from tests.support.sessions import make_session
+from training.auth.accounts import NewUser, create_user
 from training.extensions import db
-from training.models import CourseCompletion, User
+from training.models import CourseCompletion
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +26,11 @@ def phone(browser):
 def test_roll_call_on_a_phone(phone, live_server, screenshot):
     app = live_server.app
     with app.app_context():
-        member = db.session.scalar(select(User).where(User.login_id == "demo-teacher"))
-        member_id = member.id
+        # A person of its own, so that the journeys after this one see the demo data unchanged.
+        member_id = create_user(NewUser(login_id="session-journey-1", display_name="集合 研修子",
+                                        password="session-journey-pass-7",
+                                        roles=("trainee",), audience="counter_staff", employee_no="SJ0001")).id
+        db.session.commit()
     cohort_id = make_class(app, "demo-instructor", name="集合研修の確認クラス", member_ids=[member_id])
     session_id = make_session(app, "demo-instructor", cohort_id=cohort_id, title="窓口職員向け 集合研修（電話で出欠）")
     sign_in(phone, live_server, "demo-instructor", DEMO_PASSWORD)
