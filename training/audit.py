@@ -64,6 +64,7 @@ AUDIT_LABELS = {
     "session.update": "集合研修の変更",
     "session.delete": "集合研修の削除",
     "session.owner_add": "集合研修の担当を加える",
+    "session.owner_remove": "集合研修の担当を外す",
     "session.participants_add": "集合研修の参加者の追加",
     "session.participant_remove": "集合研修の参加者を外す",
     "session.attendance": "集合研修の出欠の記録",

@@ -93,6 +93,7 @@ MATRIX = {
     ("POST", "/teach/sessions/<int:session_id>/edit"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/delete"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/owners"): {"instructor", "admin"},
+    ("POST", "/teach/sessions/<int:session_id>/owners/<int:user_id>/remove"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/participants/class"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/participants/csv"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/participants/walk-in"): {"instructor", "admin"},

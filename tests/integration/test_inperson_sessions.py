@@ -57,6 +57,7 @@ def test_session_crud_access_and_participants(app, client, login_as, create_user
     a roster CSV refused whole for one unknown number, then accepted; walk-ins; capacity warns."""
     _uid, login = login_as("instructor")
     staff = [create_user_factory("trainee", display_name=f"職員 {i}", employee_no=f"00{i}10") for i in range(3)]
+    _oid, other_login = create_user_factory("instructor")
     cohort_id = make_class(app, login, member_ids=[staff[0][0], staff[1][0]])
     # Bad input: a clear message, nothing stored.
     page = client.get("/teach/sessions/new")
@@ -66,12 +67,21 @@ def test_session_crud_access_and_participants(app, client, login_as, create_user
     assert "窓口職員向け 集合研修 11月" in client.get("/teach/sessions").get_data(as_text=True)
 
     other = app.test_client()
-    _oid, other_login = create_user_factory("instructor")
     AuthActions(other).login(other_login)
     assert other.get(f"/teach/sessions/{sid}").status_code == 404
     assert other.get(f"/teach/sessions/{sid}/roll-call").status_code == 404
     assert "窓口職員向け" not in other.get("/teach/sessions").get_data(as_text=True)
 
+    # A co-owner sees it; taken off again, they do not; the last owner stays.
+    token = _token(client, f"/teach/sessions/{sid}")
+    client.post(f"/teach/sessions/{sid}/owners", data={"csrf_token": token, "login_id": other_login})
+    assert other.get(f"/teach/sessions/{sid}").status_code == 200
+    client.post(f"/teach/sessions/{sid}/owners/{_oid}/remove", data={"csrf_token": token})
+    assert other.get(f"/teach/sessions/{sid}").status_code == 404
+    text = client.post(f"/teach/sessions/{sid}/owners/{_uid}/remove", data={"csrf_token": token},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "担当が1人だけのときは外せません" in text
+    assert "ひも付いた集合研修" in client.get(f"/teach/classes/{cohort_id}").get_data(as_text=True)
     # The linked class in one click.
     detail = client.get(f"/teach/sessions/{sid}").get_data(as_text=True)
     assert "ひも付けたクラス" in detail

@@ -278,6 +278,30 @@ def add_session_owner(session_id: int):
     return redirect(url_for("teach.session_detail", session_id=session.id))
 
 
+@bp.route("/sessions/<int:session_id>/owners/<int:user_id>/remove", methods=["POST"])
+@roles_required("instructor", "admin")
+def remove_session_owner(session_id: int, user_id: int):
+    """Take a co-owner off the session; never the last owner."""
+    session = load_session(session_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    owner = next((o for o in session.owners if o.user_id == user_id), None)
+    if owner is None:
+        abort(404)
+    person = db.session.get(User, user_id)
+    if len(session.owners) == 1:
+        flash("担当が1人だけのときは外せません。先に別の研修担当を加えてください。", "error")
+        return redirect(url_for("teach.session_detail", session_id=session.id))
+    session.owners.remove(owner)
+    audit.record("session.owner_remove", target_type="training_session", target_id=session.id, user_id=user_id)
+    db.session.commit()
+    if user_id == current_user.id and not current_user.has_role("admin"):
+        flash(f"集合研修「{session.title}」の担当から外れました。", "info")
+        return redirect(url_for("teach.sessions"))
+    flash(f"{person.display_name} さんを担当から外しました。", "info")
+    return redirect(url_for("teach.session_detail", session_id=session.id))
+
+
 # Roll call, role-play and the attendance CSV ------------------------------------------------
 
 @bp.route("/sessions/<int:session_id>/roll-call")

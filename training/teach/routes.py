@@ -124,6 +124,8 @@ def cohort_page(cohort: Cohort, form=None, status: int = 200):
                            completions=completions, module_done=module_done, certificates=certificates, today=today,
                            assign_form=form or assignment_form(content, cohort), earlier=earlier,
                            class_start=years.start_date(cohort), confirm_form=ConfirmForm(),
+                           sessions=db.session.scalars(select(TrainingSession).where(
+                               TrainingSession.cohort_id == cohort.id).order_by(TrainingSession.held_on)).all(),
                            states={c.id: STATE_LABELS[state(c, today)] for c in certificates.values()}), status
 
 
