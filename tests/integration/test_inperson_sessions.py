@@ -188,6 +188,8 @@ def test_roll_call_records_in_person_completions_and_certificate_kind(app, clien
     # The class's progress matrix shows the attendance.
     matrix = client.get(f"/teach/classes/{cohort_id}/progress").get_data(as_text=True)
     assert "集合研修" in matrix and "遅刻" in matrix
+    csv_text = client.get(f"/teach/classes/{cohort_id}/progress.csv").get_data().decode("utf-8-sig")
+    assert csv_text.splitlines()[0].endswith(",集合研修") and "11月27日 遅刻" in csv_text
 
 
 def test_attendance_csv_is_all_or_nothing(app, client, login_as, create_user_factory):

@@ -190,7 +190,9 @@ def progress_csv(cohort_id: int):
     cohort = load_cohort(cohort_id)
     content, _targets, target, rows = _matrix(cohort, request.args)
     shown = matrix.filter_and_sort(rows, request.args.get("status", ""), request.args.get("sort", "name"))
-    response = Response(matrix.to_csv(shown, target.course, content, target.module.id if target.module else None),
+    sessions, attendance = session_attendance(cohort)
+    response = Response(matrix.to_csv(shown, target.course, content, target.module.id if target.module else None,
+                                      attendance=attendance if sessions else None),
                         mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-progress.csv"'
     response.headers["Cache-Control"] = "private, no-store"
