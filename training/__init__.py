@@ -96,6 +96,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from training.teach import year_routes  # noqa: F401 - adds archive, delete and copy to teach_bp
     from training.teach import unfinished_routes  # noqa: F401 - 未修了者, reminders and the outbox (issue 16)
     from training.records import unfinished_routes as records_unfinished  # noqa: F401 - 未修了者 by department
+    from training.inperson import routes as inperson_routes  # noqa: F401 - in-person sessions (issue 17)
     from training.teach.join_routes import bp as join_bp
     from training.teach.routes import bp as teach_bp
 

@@ -61,6 +61,17 @@ AUDIT_LABELS = {
     "contact.add": "相談先の追加",
     "contact.verify": "相談先の確認",
     "directory.update": "つなぎ先の変更",
+    "session.create": "集合研修の作成",
+    "session.update": "集合研修の変更",
+    "session.delete": "集合研修の削除",
+    "session.owner_add": "集合研修の担当を加える",
+    "session.owner_remove": "集合研修の担当を外す",
+    "session.participants_add": "集合研修の参加者の追加",
+    "session.participant_remove": "集合研修の参加者を外す",
+    "session.attendance": "集合研修の出欠の記録",
+    "session.attendance_csv": "集合研修の出欠の取り込み（CSV）",
+    "session.roleplay": "ロールプレイの項目の記録",
+    "session.blended": "集合研修の出席でブレンド研修を修了",
 }
 
 

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.browser.conftest import ARTIFACTS, DEMO_PASSWORD, sign_in
+from tests.support.sessions import make_session
 from training.auth.accounts import NewUser, create_user
 from training.content import current_content
 from training.demo import DEMO_CLASS_NAME, simulate_learning
@@ -109,6 +110,10 @@ def signed_in(browser, live_server):
 def ids(live_server):
     """Real ids from the demo data: class, certificate, attempts, a user, the course's content."""
     with live_server.app.app_context():
+        cohort_id = db.session.scalar(select(Cohort.id).where(Cohort.name == DEMO_CLASS_NAME))
+    session_id = make_session(live_server.app, "demo-instructor", cohort_id=cohort_id,
+                              title="アクセシビリティ確認用の集合研修")
+    with live_server.app.app_context():
         counter = db.session.scalar(select(User).where(User.login_id == "demo-counter"))
         certificate = db.session.scalar(select(Certificate).where(Certificate.user_id == counter.id,
                                                                   Certificate.course_id == COURSE))
@@ -120,12 +125,13 @@ def ids(live_server):
         first = content.module(course.modules[0])
         sections = first.sections_for(course.audience)
         return {
+            "session": session_id,
             "course": COURSE,
             "module": first.id,
             "section_first": sections[0].id,
             "section_last": sections[-1].id,
             "scenario": course.scenarios[0],
-            "cohort": db.session.scalar(select(Cohort.id).where(Cohort.name == DEMO_CLASS_NAME)),
+            "cohort": cohort_id,
             "user": counter.id,
             "certificate": certificate.id,
             "code": certificate.verification_code,
@@ -291,6 +297,10 @@ PAGES: list[tuple[str, str, str | Callable]] = [
     ("instructor", "new-class", "/teach/classes/new"),
     ("instructor", "roster-upload", "/teach/classes/{cohort}/roster"),
     ("instructor", "roster-preview", _roster_preview),
+    ("instructor", "sessions", "/teach/sessions"),
+    ("instructor", "session", "/teach/sessions/{session}"),
+    ("instructor", "session-edit", "/teach/sessions/{session}/edit"),
+    ("instructor", "roll-call", "/teach/sessions/{session}/roll-call"),  # used at the door on a phone: also at 375 px
     ("personnel", "dashboard", "/records/"),
     ("personnel", "export", "/records/export"),
     ("personnel", "unfinished", _unfinished_outbox),  # checkboxes, the note, the preview, the outbox
@@ -319,8 +329,8 @@ PAGES: list[tuple[str, str, str | Callable]] = [
 ]
 #: Pages that are error pages on purpose; every other direct visit must answer 200.
 EXPECTED_STATUS = {"error-404": 404, "error-403": 403, "verify-unknown": 404}
-#: Checked again at 375 px: what trainees (often on a phone) and the public see.
-PHONE_PAGES = [p for p in PAGES if p[0].startswith("trainee") or p[1] in ("login", "help", "verify-result")]
+#: Checked again at 375 px: what trainees (often on a phone) and the public see, and the roll call.
+PHONE_PAGES = [p for p in PAGES if p[0].startswith("trainee") or p[1] in ("login", "help", "verify-result", "roll-call")]
 
 
 # ---- how: run axe, keep the report, fail on serious and critical ----

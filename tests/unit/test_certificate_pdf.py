@@ -15,7 +15,7 @@ DATA = CertificateData(
     completed_on=dt.date(2026, 11, 26), issued_on=dt.date(2026, 11, 26), valid_until=dt.date(2029, 11, 26),
     organisation_name="練馬区", issuer_title="練馬区長", issuer_name="練馬 一郎", seal_data_uri="",
     date_style="wareki", verify_url="http://127.0.0.1:5000/verify/ABCD-EFGH-JKMN-PQRS-TVWX",
-    content_version="3e1e740a11f1797a",
+    content_version="3e1e740a11f1797a", kind_label="集合研修＋e-ラーニング",  # the longest kind, still one page
 )
 FONTS = "/usr/share/fonts/opentype/noto/"
 
@@ -41,7 +41,8 @@ def test_pdf_is_one_a4_landscape_page(pdf_path):
 def test_pdf_text_holds_name_course_and_dates(pdf_path):
     text = _run("pdftotext", "-raw", str(pdf_path), "-").replace(" ", "")
     for expected in ("修了証", "𠮷田髙﨑", "窓口職員向けゲートキーパー講座", "令和8年11月26日", "GK2026-00001",
-                     "ABCD-EFGH-JKMN-PQRS-TVWX", "練馬区長", "令和11年11月26日まで"):
+                     "ABCD-EFGH-JKMN-PQRS-TVWX", "練馬区長", "令和11年11月26日まで",
+                     "研修の形式", "集合研修＋e-ラーニング"):
         assert expected in text, expected
 
 

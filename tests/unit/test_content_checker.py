@@ -35,6 +35,7 @@ def test_broken_tree_yields_exactly_the_expected_messages():
     "quizzes/loop-scenario.yaml:25: nodes.orphan: どの選択肢からもたどり着けないノードです",
     "quizzes/syntax-error.yaml:4: YAML の書き方に誤りがあります",
     "modules/courses.yaml:5: courses[0].modules: モジュールがありません: modules/missing-module.md",
+    "modules/courses.yaml:9: courses[0].roleplay: ロールプレイの id が重複しています: koekake",
 ])
 def test_each_kind_of_problem_is_named_with_its_line(needle):
     _content, issues = load_content(BROKEN)

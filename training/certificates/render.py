@@ -35,6 +35,8 @@ class CertificateData:
     date_style: str            # wareki | seireki
     verify_url: str
     content_version: str
+    #: How the course was completed (issue 17): e-ラーニング, 集合研修 or 集合研修＋e-ラーニング.
+    kind_label: str = "e-ラーニング"
 
 
 @lru_cache(maxsize=1)

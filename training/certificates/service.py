@@ -14,7 +14,7 @@ from training.certificates.render import CertificateData, render_pdf
 from training.content.model import Course
 from training.dates import JST
 from training.extensions import db
-from training.models import AUDIENCES, Certificate, CohortMember, CohortOwner, CourseCompletion, User
+from training.models import AUDIENCES, COMPLETION_KINDS, Certificate, CohortMember, CohortOwner, CourseCompletion, User
 from training.site_settings import SiteSettings
 from training.site_settings import load as load_settings
 
@@ -27,7 +27,12 @@ def verify_url(code: str) -> str:
 
 
 def certificate_data(certificate: Certificate, settings: SiteSettings) -> CertificateData:
+    """The printed facts; the kind is the completion's (a blended completion made from an earlier
+    e-learning one shows as blended)."""
+    completion = db.session.get(CourseCompletion, certificate.course_completion_id)
+    kind = completion.kind if completion is not None else "elearning"
     return CertificateData(
+        kind_label=COMPLETION_KINDS.get(kind, COMPLETION_KINDS["elearning"]),
         serial=certificate.serial, verification_code=certificate.verification_code,
         recipient_name=certificate.recipient_name, course_title=certificate.course_title,
         audience_label=AUDIENCES.get(certificate.audience, certificate.audience),

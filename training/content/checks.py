@@ -223,6 +223,9 @@ def check_content(*, issues: IssueList, modules, module_raw, quizzes, quiz_raw, 
             ctx.error(craw.line_of("audience"), f"{path}.audience", f"{course.audience} のコースが2つあります")
         seen_courses.add(course.id)
         seen_audiences.add(course.audience)
+        roleplay_ids = [item.id for item in course.roleplay]
+        for item_id in sorted({i for i in roleplay_ids if roleplay_ids.count(i) > 1}):
+            ctx.error(craw.line_of("roleplay"), f"{path}.roleplay", f"ロールプレイの id が重複しています: {item_id}")
         own = 0
         for module_id in course.modules:
             module = module_by_id.get(module_id)

@@ -72,6 +72,7 @@ def to_json(content: model.Content) -> dict:
             "modules": list(c.modules), "scenarios": list(c.scenarios), "quiz_pass_percent": c.quiz_pass_percent,
             "max_attempts": c.max_attempts, "certificate_title": c.certificate_title,
             "validity_years": c.validity_years, "description": c.description, "version": c.version,
+            "roleplay": [{"id": r.id, "label": r.label} for r in c.roleplay],
         } for c in content.courses],
         "modules": [{
             "id": m.id, "title": m.title, "audiences": list(m.audiences), "minutes": m.minutes,
@@ -173,6 +174,7 @@ def from_json(data: dict) -> model.Content:
             scenarios=tuple(c["scenarios"]), quiz_pass_percent=c["quiz_pass_percent"],
             max_attempts=c["max_attempts"], certificate_title=c["certificate_title"], minutes=c["minutes"],
             validity_years=c["validity_years"], description=c["description"], version=c["version"],
+            roleplay=tuple(model.RoleplayItem(id=r["id"], label=r["label"]) for r in c.get("roleplay") or ()),
         ) for c in data["courses"]),
         modules=tuple(model.Module(
             id=m["id"], title=m["title"], audiences=tuple(m["audiences"]), minutes=m["minutes"],

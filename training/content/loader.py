@@ -343,14 +343,17 @@ def load_content(root: Path) -> tuple[model.Content | None, list]:
             minutes = sum(m.minutes for m in (module_by_id.get(i) for i in raw["modules"]) if m) + sum(
                 s.minutes for s in (quiz_by_id.get(i) for i in raw["scenarios"]) if isinstance(s, model.Scenario))
             rules = raw["pass_rules"]
-            version = _digest(repr(sorted(raw.items(), key=lambda kv: kv[0])),
+            # The role-play list is for in-person sessions: changing it does not change the
+            # e-learning course, so it stays out of the course's version.
+            version = _digest(repr(sorted(((k, v) for k, v in raw.items() if k != "roleplay"), key=lambda kv: kv[0])),
                               *sorted(x.version for x in used if x is not None))[:16]
             courses.append(model.Course(
                 id=raw["id"], title=raw["title"], audience=raw["audience"], modules=tuple(raw["modules"]),
                 scenarios=tuple(raw["scenarios"]), quiz_pass_percent=rules["quiz_pass_percent"],
                 max_attempts=rules["max_attempts"], certificate_title=raw["certificate_title"], minutes=minutes,
                 validity_years=raw.get("validity_years"), description=raw.get("description") or "",
-                version=version))
+                version=version,
+                roleplay=tuple(model.RoleplayItem(id=r["id"], label=r["label"]) for r in raw.get("roleplay") or ())))
 
     # Cross-file checks run on whatever did load, so one pass shows every problem.
     check_content(

@@ -262,6 +262,14 @@ class Scenario:
 
 
 @dataclass(frozen=True)
+class RoleplayItem:
+    """A role-play item an instructor observes in an in-person session (issue 17)."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Course:
     id: str
     title: str
@@ -275,6 +283,8 @@ class Course:
     validity_years: int | None = None
     description: str = ""
     version: str = ""
+    #: The role-play items of the course's in-person sessions (optional ``roleplay:`` list).
+    roleplay: tuple[RoleplayItem, ...] = ()
 
 
 @dataclass(frozen=True)

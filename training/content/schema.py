@@ -314,7 +314,10 @@ COURSE = Obj(
      "scenarios": ListOf(Id(), min=1, unique=True),
      "pass_rules": Obj({"quiz_pass_percent": Int(1, 100), "max_attempts": Int(0, 100)}),
      "certificate_title": Text()},
-    {"validity_years": Int(1, 20), "description": Text()},
+    {"validity_years": Int(1, 20), "description": Text(),
+     # In-person sessions (issue 17): the role-play items the instructor ticks; ids checked unique
+     # in training.content.checks.
+     "roleplay": ListOf(Obj({"id": Id(), "label": Text()}), min=1, max=10)},
 )
 COURSES_FILE = Obj({"courses": ListOf(COURSE, min=1)})
 

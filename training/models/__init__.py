@@ -8,6 +8,7 @@ from training.models.department import REORG_KINDS, Department, DepartmentSucces
 from training.models.contact import ContactEdit, ContactRevision, ContactVerification
 from training.models.cohort import Assignment, Cohort, CohortMember, CohortOwner, Reminder, RosterUpload
 from training.models.progress import (
+    COMPLETION_KINDS,
     CourseCompletion,
     ModuleCompletion,
     QuizAttempt,
@@ -15,6 +16,7 @@ from training.models.progress import (
     SectionView,
     SurveyResponse,
 )
+from training.models.session import SESSION_MODES, SessionOwner, SessionParticipant, TrainingSession
 from training.models.setting import SiteSetting
 from training.models.sitting import QuizSitting
 from training.models.slip import SlipBatch
@@ -24,6 +26,7 @@ from training.models.user import AUDIENCES, ROLES, User, UserRole
 
 __all__ = [
     "AUDIENCES",
+    "COMPLETION_KINDS",
     "ApiToken",
     "ROLES",
     "Assignment",
@@ -48,11 +51,15 @@ __all__ = [
     "Reminder",
     "RosterUpload",
     "ScenarioRun",
+    "SESSION_MODES",
     "SectionView",
+    "SessionOwner",
+    "SessionParticipant",
     "SiteSetting",
     "SlipBatch",
     "SurveyResponse",
     "TalkRequest",
+    "TrainingSession",
     "UTCDateTime",
     "User",
     "UserRole",

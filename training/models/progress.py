@@ -77,6 +77,14 @@ class ModuleCompletion(Base):
     fiscal_year: Mapped[int] = mapped_column(Integer)
 
 
+#: completion kind -> label (certificates and records).
+COMPLETION_KINDS: dict[str, str] = {
+    "elearning": "e-ラーニング",
+    "in_person": "集合研修",
+    "blended": "集合研修＋e-ラーニング",
+}
+
+
 class CourseCompletion(Base):
     """A course finished; never rewritten when content changes (content_version is kept).
 
@@ -106,6 +114,9 @@ class CourseCompletion(Base):
     #: its certificate issued, reissued or revoked, its department snapshot corrected or mapped.
     #: ORM and Core UPDATEs of the row set it (onupdate); certificate changes touch it.
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, index=True)
+    #: How the course was completed (issue 17): elearning | in_person (an in-person session
+    #: that completes the course by itself) | blended (a session and the e-learning together).
+    kind: Mapped[str] = mapped_column(String(16), default="elearning", server_default="elearning")
 
 
 @event.listens_for(ModuleCompletion, "before_insert")

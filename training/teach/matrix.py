@@ -117,18 +117,27 @@ def cell_text(status) -> str:
     return f"学習中（{status.sections_viewed}/{status.sections_total}節{quiz}）"
 
 
-def to_csv(rows: list[MemberRow], course: Course, content: Content, module_id: str | None = None) -> bytes:
-    """The matrix as an Excel-ready CSV (UTF-8 with BOM); of one module when ``module_id`` is given."""
+def to_csv(rows: list[MemberRow], course: Course, content: Content, module_id: str | None = None,
+           attendance: dict[int, list[str]] | None = None) -> bytes:
+    """The matrix as an Excel-ready CSV (UTF-8 with BOM); of one module when ``module_id`` is given.
+    ``attendance`` (the class has linked in-person sessions): a last column 集合研修, e.g.
+    「11月20日 出席」, several joined by 「、」."""
+    extra_header = ["集合研修"] if attendance is not None else []
+
+    def extra(row) -> list[str]:
+        return ["、".join(attendance.get(row.user.id, []))] if attendance is not None else []
+
     if module_id is not None:
         header = ["職員番号", "氏名", "ふりがな", "所属", "状態", "進捗率(%)", "最終学習日時",
-                  content.module(module_id).title, "モジュール修了日時"]
+                  content.module(module_id).title, "モジュール修了日時", *extra_header]
         return csv_bytes(header, [[
             row.user.employee_no or "", row.user.display_name, row.user.name_kana or "", row.user.department or "",
             row.status_label, row.percent, format_datetime(row.progress.last_activity), cell_text(row.module),
-            format_datetime(row.module.completed_at)] for row in rows])
+            format_datetime(row.module.completed_at), *extra(row)] for row in rows])
     modules = [content.module(m) for m in course.modules]
     header = ["職員番号", "氏名", "ふりがな", "所属", "状態", "進捗率(%)", "最終学習日時",
-              *[m.title for m in modules], *[f"シナリオ：{content.quiz(s).title}" for s in course.scenarios], "修了日時"]
+              *[m.title for m in modules], *[f"シナリオ：{content.quiz(s).title}" for s in course.scenarios], "修了日時",
+              *extra_header]
     body = []
     for row in rows:
         p = row.progress
@@ -137,6 +146,6 @@ def to_csv(rows: list[MemberRow], course: Course, content: Content, module_id: s
             row.status_label, p.percent, format_datetime(p.last_activity),
             *[cell_text(m) for m in p.modules],
             *[(f"済（{p.scenarios[s].best_percent}%）" if p.scenarios[s].passed else "未") for s in course.scenarios],
-            format_datetime(p.completed_at),
+            format_datetime(p.completed_at), *extra(row),
         ])
     return csv_bytes(header, body)

@@ -15,7 +15,9 @@ from training.database import writes_on_get
 from training.dates import today_jst
 from training.extensions import db
 from training.learn.progress import load_records_for
-from training.models import Cohort, CohortMember, CohortOwner, CourseCompletion, ModuleCompletion, User
+from training.inperson.rules import label as attendance_label
+from training.models import (Cohort, CohortMember, CohortOwner, CourseCompletion, ModuleCompletion, SessionParticipant,
+                             TrainingSession, User)
 from training.site_settings import load as load_settings
 from training.learn import checkins
 from training.teach import analysis as insights
@@ -122,6 +124,8 @@ def cohort_page(cohort: Cohort, form=None, status: int = 200):
                            completions=completions, module_done=module_done, certificates=certificates, today=today,
                            assign_form=form or assignment_form(content, cohort), earlier=earlier,
                            class_start=years.start_date(cohort), confirm_form=ConfirmForm(),
+                           sessions=db.session.scalars(select(TrainingSession).where(
+                               TrainingSession.cohort_id == cohort.id).order_by(TrainingSession.held_on)).all(),
                            states={c.id: STATE_LABELS[state(c, today)] for c in certificates.values()}), status
 
 
@@ -171,7 +175,9 @@ def progress(cohort_id: int):
     content, targets, target, rows = _matrix(cohort, request.args)
     status, sort = request.args.get("status", ""), request.args.get("sort", "name")
     shown = matrix.filter_and_sort(rows, status, sort)
+    sessions, attendance = session_attendance(cohort)
     return render_template("teach/progress.html", cohort=cohort, targets=targets, target=target,
+                           sessions=sessions, attendance=attendance,
                            course=target.course, rows=shown, counts=matrix.counts(rows), status=status, sort=sort,
                            content=content, statuses=matrix.STATUS_LABELS, sorts=matrix.SORTS)
 
@@ -184,7 +190,9 @@ def progress_csv(cohort_id: int):
     cohort = load_cohort(cohort_id)
     content, _targets, target, rows = _matrix(cohort, request.args)
     shown = matrix.filter_and_sort(rows, request.args.get("status", ""), request.args.get("sort", "name"))
-    response = Response(matrix.to_csv(shown, target.course, content, target.module.id if target.module else None),
+    sessions, attendance = session_attendance(cohort)
+    response = Response(matrix.to_csv(shown, target.course, content, target.module.id if target.module else None,
+                                      attendance=attendance if sessions else None),
                         mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-progress-{clock.file_stamp()}.csv"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -212,6 +220,22 @@ def analysis(cohort_id: int):
                            responses=responses, members=len(member_ids),
                            checkins=checkins.class_counts(cohort.id, course, content),
                            checkin_min=checkins.MIN_ANSWERS)
+
+
+def session_attendance(cohort: Cohort):
+    """The in-person sessions linked to the class and each person's attendance in them
+    ({user id: ["11月20日 出席", …]}), for the progress matrix (issue 17)."""
+    sessions = db.session.scalars(select(TrainingSession).where(TrainingSession.cohort_id == cohort.id)
+                                  .order_by(TrainingSession.held_on, TrainingSession.id)).all()
+    attendance: dict[int, list[str]] = {}
+    if sessions:
+        for participant, held_on in db.session.execute(
+                select(SessionParticipant, TrainingSession.held_on)
+                .join(TrainingSession, TrainingSession.id == SessionParticipant.session_id)
+                .where(TrainingSession.cohort_id == cohort.id).order_by(TrainingSession.held_on, TrainingSession.id)):
+            attendance.setdefault(participant.user_id, []).append(
+                f"{held_on.month}月{held_on.day}日 {attendance_label(participant.status)}")
+    return sessions, attendance
 
 
 # The reminders page (未修了者), its XLSX and the outbox: training/teach/unfinished_routes.py
