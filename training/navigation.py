@@ -15,6 +15,7 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("main.home", "ホーム"),
     NavItem("teach.classes", "担当クラス", frozenset({"instructor", "admin"})),
+    NavItem("teach.sessions", "集合研修", frozenset({"instructor"})),
     NavItem("teach.people", "受講者の検索", frozenset({"instructor"})),
     NavItem("records.dashboard", "養成状況", frozenset({"admin", "personnel"})),
     NavItem("records.unfinished_page", "未修了者", frozenset({"admin", "personnel"})),
