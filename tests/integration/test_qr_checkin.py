@@ -102,6 +102,10 @@ def test_qr_checkin(app, client, login_as, create_user_factory):
     with app.app_context():
         request_row = db.session.scalar(select(SessionCheckinRequest))
         assert (request_row.session_id, request_row.user_id, request_row.attempts) == (sid, stranger_id, 2)
+    # A participant of this session scanning another session's code of the same day: sent back.
+    wrong_room = phone.get(f"/checkin/{_code(app, other_sid, now)}")
+    assert wrong_room.status_code == 404 and "このQRコードは別の研修「別の集合研修」のものです" in wrong_room.get_data(as_text=True)
+    assert _count(app, SessionCheckinRequest, SessionCheckinRequest.user_id == member_id) == 0
     roll = client.get(f"/teach/sessions/{sid}/roll-call").get_data(as_text=True)
     assert "受付で登録を求めた方" in roll and "未登録 太郎" in roll
     added = client.post(f"/teach/sessions/{sid}/checkin-requests/{stranger_id}/add", data={"csrf_token": csrf(roll)})

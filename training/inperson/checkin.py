@@ -83,7 +83,16 @@ def _participant(session: TrainingSession) -> SessionParticipant | None:
 
 
 def _not_registered(session: TrainingSession):
-    """Keep the attempt for the roll call (one row per person); nothing else is recorded."""
+    """A participant of another session of the same day scanned this one's code: sent to their
+    own session, nothing recorded. Anyone else: the attempt is kept for the roll call (one row
+    per person); nothing else is recorded."""
+    own = db.session.scalar(select(TrainingSession).join(SessionParticipant).where(
+        SessionParticipant.user_id == current_user.id, TrainingSession.held_on == session.held_on,
+        TrainingSession.id != session.id).order_by(TrainingSession.starts_at, TrainingSession.id).limit(1))
+    if own is not None:
+        return _message(f"このQRコードは別の研修「{session.title}」のものです。ご参加の研修「{own.title}」"
+                        f"（{own.starts_at.strftime('%H:%M')}〜・{own.venue}）の会場に表示されているQRコードを読み取ってください",
+                        404, session)
     found = db.session.scalar(select(SessionCheckinRequest).where(SessionCheckinRequest.session_id == session.id,
                                                                   SessionCheckinRequest.user_id == current_user.id))
     if found is None:
