@@ -61,6 +61,10 @@ def test_qr_checkin(app, client, login_as, create_user_factory):
     app.config["FROZEN_NOW"] = AT_START + dt.timedelta(minutes=3)
     confirm = phone.get(back).get_data(as_text=True)
     assert "窓口職員向け 集合研修（QR）" in confirm and "受付する" in confirm
+    assert f'name="t" value="{back.split("t=", 1)[1]}"' in confirm  # the same ticket: reloading never extends it
+    app.config["FROZEN_NOW"] = AT_START + dt.timedelta(minutes=11)
+    assert phone.get(back).status_code == 410  # the ticket is good for 10 minutes
+    app.config["FROZEN_NOW"] = AT_START + dt.timedelta(minutes=3)
     # Without the ticket that code is now expired; forged and other sessions' codes are refused.
     expired = phone.get(f"/checkin/{code}")
     assert expired.status_code == 410

@@ -8,7 +8,7 @@ training.inperson.attendance.mark(via="qr"), which records the completion when t
 completes the course. Someone not registered is told to see the reception and listed on the
 roll call (SessionCheckinRequest) with 「当日参加として追加」.
 
-A scan ticket (signed, 10 minutes) carries a code that was valid when scanned across the
+A scan ticket (signed; good for 10 minutes after the code's minute, by training.clock) carries a code that was valid when scanned across the
 sign-in page and the confirm button, so a slow sign-in or a late press does not fail; it never
 extends past the end of the session.
 """
@@ -17,8 +17,9 @@ from __future__ import annotations
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from training import audit, clock
 from training.auth.access import roles_required
@@ -33,7 +34,8 @@ from training.teach.routes import bp as teach_bp
 
 bp = Blueprint("checkin", __name__)
 
-TICKET_SECONDS = 600
+#: A scan ticket is good for this many minutes after the minute of the code it carries.
+TICKET_MINUTES = 10
 PRESENT = ("attended", "late", "left_early")
 
 EXPIRED = "このQRコードは期限切れです。会場に表示されている新しいコードを読み取ってください"
@@ -42,8 +44,8 @@ ENDED = "この研修は終了したため、QRコードでは受付できませ
 NOT_REGISTERED = "この研修の参加者として登録されていません。受付の担当者にお声がけください"
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="session-checkin-ticket")
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="session-checkin-ticket")
 
 
 def _message(text: str, status: int, session: TrainingSession | None = None, kind: str = "error"):
@@ -51,19 +53,21 @@ def _message(text: str, status: int, session: TrainingSession | None = None, kin
 
 
 def _scan(code: str, ticket: str | None):
-    """(session, window) of a code valid now or carried by a fresh ticket, or a message response."""
+    """(session, window, ticket) of a code valid now (a new ticket) or carried by a ticket still
+    valid (that same ticket: reloading never extends it), or (None, a message response)."""
     now = clock.now()
     try:
         session_id, window = read_code(current_app.config["SECRET_KEY"], code, now)
-        fresh = True
+        fresh, ticket = True, _serializer().dumps([session_id, window])
     except CodeError as exc:
         if exc.kind == "invalid":
             return None, _message(INVALID, 404)
         session_id, window = (int(part) for part in code.split("-")[:2])
         try:
-            fresh = _serializer().loads(ticket or "", max_age=TICKET_SECONDS) == [session_id, window]
+            carried = _serializer().loads(ticket or "") == [session_id, window]
         except BadSignature:
-            fresh = False
+            carried = False
+        fresh = carried and window_of(now) - window <= TICKET_MINUTES
     session = db.session.get(TrainingSession, session_id)
     if session is None:
         return None, _message(INVALID, 404)
@@ -74,7 +78,7 @@ def _scan(code: str, ticket: str | None):
         return None, _message(INVALID, 404)
     if not fresh:
         return None, _message(EXPIRED, 410, session)
-    return (session, window), None
+    return (session, window, ticket), None
 
 
 def _participant(session: TrainingSession) -> SessionParticipant | None:
@@ -96,9 +100,14 @@ def _not_registered(session: TrainingSession):
     found = db.session.scalar(select(SessionCheckinRequest).where(SessionCheckinRequest.session_id == session.id,
                                                                   SessionCheckinRequest.user_id == current_user.id))
     if found is None:
-        db.session.add(SessionCheckinRequest(session_id=session.id, user_id=current_user.id))
-        audit.record("session.checkin_request", target_type="training_session", target_id=session.id,
-                     user_id=current_user.id)
+        try:
+            with db.session.begin_nested():  # a double scan: the other request wrote the row
+                db.session.add(SessionCheckinRequest(session_id=session.id, user_id=current_user.id))
+        except IntegrityError:
+            pass
+        else:
+            audit.record("session.checkin_request", target_type="training_session", target_id=session.id,
+                         user_id=current_user.id)
     else:
         found.last_at = utcnow()
         found.attempts += 1
@@ -114,12 +123,11 @@ def checkin(code: str):
         scanned, _refused = _scan(code, ticket)
         if scanned is None or request.method != "GET":
             return login_manager.unauthorized()
-        fresh = _serializer().dumps([scanned[0].id, scanned[1]])
-        return redirect(url_for("auth.login", next=url_for("checkin.checkin", code=code, t=fresh)))
+        return redirect(url_for("auth.login", next=url_for("checkin.checkin", code=code, t=scanned[2])))
     scanned, refused = _scan(code, ticket)
     if refused is not None:
         return refused
-    session, window = scanned
+    session, window, ticket = scanned
     participant = _participant(session)
     if participant is None:
         return _not_registered(session)
@@ -140,7 +148,7 @@ def checkin(code: str):
         db.session.commit()
         return _message("受付が完了しました（出席を記録しました）。研修が始まるまでお待ちください。", 200, session, kind="info")
     return render_template("checkin/confirm.html", session=session, form=form, code=code,
-                           ticket=_serializer().dumps([session.id, window]))
+                           ticket=ticket)
 
 
 # The instructor's side --------------------------------------------------------------------
