@@ -12,7 +12,7 @@ PORT ?= 5000
 
 # Debian packages: Japanese fonts for pages and certificates; the rest for the tests.
 APT_RUN := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
-APT_TEST := $(APT_RUN) chromium postgresql poppler-utils sqlite3 nodejs
+APT_TEST := $(APT_RUN) chromium postgresql poppler-utils sqlite3 nodejs zbar-tools
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 
 .PHONY: help run test test-sqlite test-postgres test-browser test-browser-then-load test-load axe bench load install install-test system-run system-test clean

@@ -102,6 +102,11 @@ MATRIX = {
     ("POST", "/teach/sessions/<int:session_id>/roll-call/<int:user_id>"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/roleplay"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/attendance"): {"instructor", "admin"},
+    ("GET", "/teach/sessions/<int:session_id>/qr"): {"instructor", "admin"},
+    ("POST", "/teach/sessions/<int:session_id>/checkin-requests/<int:user_id>/add"): {"instructor", "admin"},
+    # Then the code must be genuine and fresh (else 404/410) and the person registered (else asked to see reception).
+    ("GET", "/checkin/<code>"): SIGNED_IN,
+    ("POST", "/checkin/<code>"): SIGNED_IN,
     ("GET", "/records/"): {"personnel", "admin"},
     ("GET", "/records/people"): {"personnel", "admin"},
     ("GET", "/records/unfinished"): {"personnel", "admin"},

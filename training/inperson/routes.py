@@ -314,7 +314,12 @@ def roll_call(session_id: int):
     return render_template("teach/roll_call.html", session=session, rows=rows, statuses=STATUSES,
                            status_label=status_label, roleplay=course.roleplay if course else (),
                            attended=sum(1 for p, _u in rows if counts(p.status, p.left_early_confirmed)),
-                           walk_in_form=WalkInForm(), file_form=FileForm())
+                           walk_in_form=WalkInForm(), file_form=FileForm(), requests=checkin_requests(session))
+
+
+def checkin_requests(session: TrainingSession):
+    from training.inperson.checkin import requests_of  # the QR check-in module imports this one
+    return requests_of(session)
 
 
 def _participant(session: TrainingSession, user_id: int) -> SessionParticipant:

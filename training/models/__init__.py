@@ -17,6 +17,7 @@ from training.models.progress import (
     SurveyResponse,
 )
 from training.models.session import SESSION_MODES, SessionOwner, SessionParticipant, TrainingSession
+from training.models.session_checkin import SessionCheckinRequest
 from training.models.setting import SiteSetting
 from training.models.sitting import QuizSitting
 from training.models.slip import SlipBatch
@@ -54,6 +55,7 @@ __all__ = [
     "SESSION_MODES",
     "SectionView",
     "SessionOwner",
+    "SessionCheckinRequest",
     "SessionParticipant",
     "SiteSetting",
     "SlipBatch",
