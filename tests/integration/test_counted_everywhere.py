@@ -137,7 +137,7 @@ def test_person_history_lists_kinds_and_sessions(app, client, auth, create_user_
     _, personnel = create_user_factory("personnel", audience=None)
     auth.login(personnel)
     html = client.get(f"/records/people/{oka}").get_data(as_text=True)
-    assert "・e-ラーニング）" in html and "・集合研修）" in html
+    assert "（e-ラーニング）：" in html and "（集合研修）：" in html
     table = html[html.index('id="person-sessions"'):]
     assert table.index("区民向け講座") < table.index("つなぐ練習の回") < table.index("窓口の声かけ研修")  # newest first
     assert "2026年6月1日" in table and "出席" in table and "欠席" in table and "早退（修了扱いにしていません）" in table
@@ -145,4 +145,4 @@ def test_person_history_lists_kinds_and_sessions(app, client, auth, create_user_
     auth.login(teacher_login)
     mine = client.get(f"/teach/people/{oka}").get_data(as_text=True)
     assert "窓口の声かけ研修" in mine and "つなぐ練習の回" in mine and "区民向け講座" not in mine  # not theirs
-    assert "・集合研修）" in mine
+    assert "（集合研修）：" in mine
