@@ -13,9 +13,8 @@ from tests.support.learner import csrf
 from training.content import current_content
 from training.dates import JST
 from training.extensions import db
-from training.models import (CohortMember, CohortOwner, CourseCompletion, SessionOwner, SessionParticipant,
+from training.models import (Cohort, CohortMember, CohortOwner, CourseCompletion, SessionOwner, SessionParticipant,
                              TrainingSession)
-from training.models import Cohort
 from training.records import dashboard as reports
 
 
