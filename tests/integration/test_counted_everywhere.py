@@ -144,4 +144,5 @@ def test_person_history_lists_kinds_and_sessions(app, client, auth, create_user_
     auth.login(teacher_login)
     mine = client.get(f"/teach/people/{oka}").get_data(as_text=True)
     assert "窓口の声かけ研修" in mine and "つなぐ練習の回" in mine and "区民向け講座" not in mine  # not theirs
-    assert "（集合研修）：" in mine
+    assert "（集合研修）：" in mine and "担当している集合研修だけを表示しています" in mine
+    assert "担当している集合研修だけ" not in html

@@ -132,6 +132,8 @@ class History:
     #: The in-person sessions the person is registered for, newest first (an instructor sees
     #: only the sessions they own).
     sessions: list[SessionLine] = field(default_factory=list)
+    #: Whether ``sessions`` (and ``cohorts``) are limited to one instructor's own.
+    scoped: bool = False
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ def history(user: User, *, instructor_id: int | None = None) -> History:
         result.completions.append((course.title if course else completion.course_id, completion))
         result.kinds[completion.id] = COMPLETION_KINDS.get(completion.kind, completion.kind)
     result.sessions = _sessions(user.id, instructor_id)
+    result.scoped = instructor_id is not None
     records = load_records(user.id)
     for course_id, moment in sorted(records.last_activity.items(), key=lambda item: item[1], reverse=True):
         course = content.course(course_id)
