@@ -110,7 +110,8 @@ def test_api_kind_field_and_filter(app, client, login_as, year):
     bad = api.get("/api/v1/completions?kind=zoom", headers=auth)
     assert bad.status_code == 400 and bad.get_json()["error"] == "bad_request"
     assert "研修の形式の指定が正しくありません" in bad.get_json()["message"]
-    assert "研修の形式：e-ラーニング・集合研修" in client.get("/records/api-help").get_data(as_text=True)
+    help_page = client.get("/records/api-help").get_data(as_text=True)
+    assert "研修の形式：e-ラーニング・集合研修" in help_page and "<code>in_person</code>：集合研修" in help_page
 
 
 def test_person_history_lists_kinds_and_sessions(app, client, auth, create_user_factory, year):

@@ -179,7 +179,7 @@ def api_help():
     return render_template("records/api_help.html", fields=api.FIELD_HELP, max_per_page=api.MAX_PER_PAGE,
                            default_per_page=api.DEFAULT_PER_PAGE, limit=api.API_LIMIT,
                            site=request.host_url.rstrip("/"), courses=current_content().courses,
-                           audiences=AUDIENCES)
+                           audiences=AUDIENCES, kinds=COMPLETION_KINDS)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
