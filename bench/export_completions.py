@@ -20,7 +20,7 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 JOIN = """SELECT u.employee_no, u.display_name, u.name_kana, c.department_name, c.audience, c.course_id,
- c.completed_at, c.score, k.serial, k.revoked_at, k.superseded_at, k.valid_until
+ c.kind, c.completed_at, c.score, k.serial, k.revoked_at, k.superseded_at, k.valid_until
  FROM course_completion c JOIN user u ON u.id = c.user_id
  LEFT JOIN certificate k ON k.course_completion_id = c.id AND k.superseded_at IS NULL
  WHERE c.completed_at >= '2026-03-31 15:00:00' AND c.completed_at < '2027-03-31 15:00:00'
@@ -44,9 +44,10 @@ def build(database: Path, records: int) -> None:
           f"t{i}", "2026-04-01 00:00:00") for i in range(1, records + 1)])
     con.executemany(
         "INSERT INTO course_completion (id, user_id, course_id, score, content_version, completed_at,"
-        " department_name, audience, cycle, fiscal_year, updated_at) VALUES (?,?,?,?,?,?,?,?,1,2026,?)",
+        " department_name, audience, cycle, fiscal_year, updated_at, kind) VALUES (?,?,?,?,?,?,?,?,1,2026,?,?)",
         [(i, i, "counter-staff", 80 + i % 21, "v", (start + dt.timedelta(minutes=5 * i)).isoformat(" "),
-          deps[i % len(deps)], "counter_staff", (start + dt.timedelta(minutes=5 * i)).isoformat(" "))
+          deps[i % len(deps)], "counter_staff", (start + dt.timedelta(minutes=5 * i)).isoformat(" "),
+          ("elearning", "elearning", "in_person", "blended")[i % 4])
          for i in range(1, records + 1)])
     con.executemany(
         "INSERT INTO certificate (id, serial, fiscal_year, sequence, revision, verification_code, user_id,"

@@ -295,12 +295,13 @@ export_group = AppGroup("export", help="修了記録の出力")
               show_default=True, help="所属・受講区分: 修了した時点 (completion) か現在 (today) か")
 @click.option("--audience", default="")
 @click.option("--course", "course_id", default="")
+@click.option("--kind", default="", help="研修の形式: elearning（e-ラーニング）・in_person（集合研修）・blended（集合研修＋e-ラーニング）")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
 @click.option("--encoding", type=click.Choice(["utf-8-sig", "cp932"]), default="utf-8-sig", show_default=True)
 @click.option("--replace", is_flag=True, help="cp932 で書けない文字を〓に置き換える")
 @click.option("--output", required=True, type=click.Path(dir_okay=False))
 def export_completions_command(fiscal_year, date_from, date_to, department, department_as, audience, course_id,
-                               fmt, encoding, replace, output):
+                               kind, fmt, encoding, replace, output):
     """Export completion records (the same code as the personnel page)."""
     from training import audit
     from training.content import current_content
@@ -309,7 +310,8 @@ def export_completions_command(fiscal_year, date_from, date_to, department, depa
     from training.records.routes import filters_from
 
     form = {"fiscal_year": str(fiscal_year or ""), "date_from": date_from, "date_to": date_to,
-            "department": department, "audience": audience, "course_id": course_id, "department_as": department_as}
+            "department": department, "audience": audience, "course_id": course_id, "department_as": department_as,
+            "kind": kind}
     try:
         filters = filters_from(form)
     except export.FilterError as exc:

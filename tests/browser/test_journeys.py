@@ -157,9 +157,10 @@ def test_personnel_exports_csv_and_xlsx_that_read_back(page, live_server, screen
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert rows[0] == HEADER
-    assert sorted((r[0], r[1], r[3], r[9], dt.date.fromisoformat(r[6])) for r in rows[1:]) == expected
+    assert sorted((r[0], r[1], r[3], r[10], dt.date.fromisoformat(r[7])) for r in rows[1:]) == expected
     for row in rows[1:]:
-        assert row[7] == format_wareki(dt.date.fromisoformat(row[6])) and row[10] == "有効"
+        assert row[8] == format_wareki(dt.date.fromisoformat(row[7])) and row[11] == "有効"
+        assert row[6] in ("e-ラーニング", "集合研修", "集合研修＋e-ラーニング")
     counter = next(row for row in rows if row[0] == "000301")
     assert counter[1] == "光が丘 健" and counter[4] == "窓口業務等の職員"  # leading zeros kept, Japanese intact
 
@@ -187,11 +188,11 @@ def test_personnel_exports_csv_and_xlsx_that_read_back(page, live_server, screen
         assert [c.value for c in sheet[1]] == HEADER
         assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
         cells = list(sheet.iter_rows(min_row=2))
-        assert sorted((r[0].value or "", r[1].value, r[3].value or "", r[9].value or "", r[6].value.date())
+        assert sorted((r[0].value or "", r[1].value, r[3].value or "", r[10].value or "", r[7].value.date())
                       for r in cells) == expected
         counter = next(row for row in cells if row[0].value == "000301")
         assert counter[1].value == "光が丘 健" and counter[0].data_type == "s"
-        assert isinstance(counter[6].value, dt.datetime) and isinstance(counter[8].value, int)
+        assert isinstance(counter[7].value, dt.datetime) and isinstance(counter[9].value, int)
     finally:
         book.close()
     screenshot(page, "journey-personnel-after-export")

@@ -55,6 +55,7 @@ def test_csv_for_excel_reads_back(app, client, login_as, people):
     assert first["氏名"] == "'=石神井 花子" and first["所属"] == "'+収納課"
     assert first["修了日"] == "2026-04-01" and first["修了日(和暦)"] == "令和8年4月1日"
     assert first["コース"] == COURSE.title and first["状態"] == "有効" and first["得点"] == "100"
+    assert first["研修の形式"] == "e-ラーニング"
     assert dict(zip(HEADER, rows[2]))["氏名"] == "𠮷田 髙﨑"
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "records.export"))
@@ -85,9 +86,10 @@ def test_xlsx_is_typed_with_a_frozen_filtered_header(client, login_as, people):
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     sheet = book.active
     assert [c.value for c in sheet[1]] == HEADER
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:K3"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L3"
     assert sheet["A2"].value == "000124" and sheet["A2"].data_type == "s"
-    assert sheet["G2"].value == dt.datetime(2026, 4, 1) and sheet["I2"].value == 100
+    assert sheet["G2"].value == "e-ラーニング"
+    assert sheet["H2"].value == dt.datetime(2026, 4, 1) and sheet["J2"].value == 100
     assert sheet["B2"].value == "'=石神井 花子" and sheet["D3"].value == "'@国保年金課"
     assert sheet["A1"].font.bold
     # Print-ready: A4 landscape, one page wide, the header row on every page, the filters on top.

@@ -27,7 +27,7 @@ from training.records import export
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-FIELDS = ("employee_no", "name", "name_kana", "department", "audience", "course", "completed_on",
+FIELDS = ("employee_no", "name", "name_kana", "department", "audience", "course", "kind", "completed_on",
           "completed_on_wareki", "score", "certificate_serial", "status", "updated_at")
 #: The page cap: at most this many records per call (``per_page``); more are read page by page.
 MAX_PER_PAGE = 1000
@@ -40,6 +40,7 @@ FIELD_HELP = (
     ("department", "所属（department_as に従い、修了した時点か現在）"),
     ("audience", "受講区分"),
     ("course", "コース名"),
+    ("kind", "研修の形式：e-ラーニング・集合研修・集合研修＋e-ラーニング（kind で絞り込むときは elearning・in_person・blended）"),
     ("completed_on", "修了日（日本時間の日付、YYYY-MM-DD）"),
     ("completed_on_wareki", "修了日（和暦）"),
     ("score", "得点（ない場合は null）"),

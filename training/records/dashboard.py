@@ -15,7 +15,7 @@ from training.dates import JST, fiscal_year_bounds, fiscal_year_of
 from training.extensions import db
 from training.learn import checkins as check_ins
 from training.learn.survey_change import ItemChange, paired_change
-from training.models import AUDIENCES, CourseCompletion, SurveyResponse, User
+from training.models import AUDIENCES, COMPLETION_KINDS, CourseCompletion, SurveyResponse, User
 
 MONTHS = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)
 
@@ -25,6 +25,15 @@ class CourseSurveyChange:
     course: Course
     people: int                            # people with both surveys, the post one in the year
     items: list[ItemChange]
+
+
+@dataclass(frozen=True)
+class KindCount:
+    kind: str
+    label: str
+    people: int          # people whose first completion of the year is of this kind
+    completions: int     # completions of this kind in the year
+    any_people: int      # people with at least one completion of this kind in the year
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,11 @@ class Dashboard:
     surveys: list[CourseSurveyChange]     # one per course with paired answers in the year
     years: list[int]
     checkins: list = field(default_factory=list)  # (course, [PlaceCounts]) with answers in the year
+    #: The year's people by kind, each counted once under the kind of their first completion of
+    #: the year (so the rows add up to ``trained``); with the completions of each kind.
+    by_kind: list[KindCount] = field(default_factory=list)
+    #: People with completions of two or more kinds in the year (counted once in ``trained``).
+    mixed: int = 0
 
     @property
     def percent(self) -> int:
@@ -63,16 +77,24 @@ def build(year: int, target: int, content: Content, *, department_as: str = "com
     rows = db.session.execute(
         select(CourseCompletion.user_id, CourseCompletion.completed_at,
                User.audience if today else func.coalesce(CourseCompletion.audience, User.audience),
-               User.department if today else CourseCompletion.department_name)
+               User.department if today else CourseCompletion.department_name, CourseCompletion.kind)
         .join(User, User.id == CourseCompletion.user_id)
         .where(CourseCompletion.completed_at >= start, CourseCompletion.completed_at < end)
         .order_by(CourseCompletion.completed_at)).all()
     first: dict[int, tuple] = {}
-    for user_id, completed_at, audience, department in rows:
-        first.setdefault(user_id, (completed_at.astimezone(JST), audience, department))
-    audiences = Counter(AUDIENCES.get(a or "", "（未設定）") for _, a, _ in first.values())
-    departments = Counter(d or "（所属なし）" for _, _, d in first.values())
-    months = Counter(when.month for when, _, _ in first.values())
+    kinds_of: dict[int, set[str]] = {}
+    kind_completions: Counter = Counter()
+    for user_id, completed_at, audience, department, kind in rows:
+        first.setdefault(user_id, (completed_at.astimezone(JST), audience, department, kind))
+        kinds_of.setdefault(user_id, set()).add(kind)
+        kind_completions[kind] += 1
+    first_kind = Counter(kind for *_, kind in first.values())
+    any_kind = Counter(kind for kinds in kinds_of.values() for kind in kinds)
+    by_kind = [KindCount(kind, label, first_kind.get(kind, 0), kind_completions.get(kind, 0), any_kind.get(kind, 0))
+               for kind, label in COMPLETION_KINDS.items()]
+    audiences = Counter(AUDIENCES.get(a or "", "（未設定）") for _, a, _, _ in first.values())
+    departments = Counter(d or "（所属なし）" for _, _, d, _ in first.values())
+    months = Counter(when.month for when, _, _, _ in first.values())
     cumulative, by_month = 0, []
     for month in MONTHS:
         cumulative += months.get(month, 0)
@@ -82,7 +104,8 @@ def build(year: int, target: int, content: Content, *, department_as: str = "com
     return Dashboard(fiscal_year=year, target=target, trained=len(first), completions=len(rows),
                      by_audience=audiences.most_common(), by_department=departments.most_common(15),
                      by_month=by_month, surveys=surveys, years=years,
-                     checkins=check_ins.course_counts(start, end, content))
+                     checkins=check_ins.course_counts(start, end, content), by_kind=by_kind,
+                     mixed=sum(1 for kinds in kinds_of.values() if len(kinds) > 1))
 
 
 def _survey_change(start: dt.datetime, end: dt.datetime, content: Content) -> list[CourseSurveyChange]:

@@ -18,10 +18,10 @@ from training.certificates.issue import EXPIRED, REVOKED
 from training.content.model import Content
 from training.dates import JST, fiscal_year_bounds, format_wareki
 from training.extensions import db
-from training.models import AUDIENCES, Certificate, CohortMember, CourseCompletion, User
+from training.models import AUDIENCES, COMPLETION_KINDS, Certificate, CohortMember, CourseCompletion, User
 from training.spreadsheet import FORMULA_FIRST, neutralise, write_xlsx_table
 
-HEADER = ["職員番号", "氏名", "ふりがな", "所属", "受講区分", "コース", "修了日", "修了日(和暦)", "得点", "修了証番号", "状態"]
+HEADER = ["職員番号", "氏名", "ふりがな", "所属", "受講区分", "コース", "研修の形式", "修了日", "修了日(和暦)", "得点", "修了証番号", "状態"]
 STATUS = {"valid": "有効", EXPIRED: "失効", REVOKED: "取消", "none": ""}
 REPLACEMENT = "〓"
 BATCH = 1000
@@ -45,6 +45,8 @@ class Filters:
     #: Only completions whose row changed at or after this moment (aware; the API's
     #: ``updated_since``, see CourseCompletion.updated_at).
     updated_since: dt.datetime | None = None
+    #: Only completions of this kind (a key of COMPLETION_KINDS: elearning | in_person | blended).
+    kind: str = ""
 
     def check(self) -> None:
         if self.fiscal_year is not None and not 2000 <= self.fiscal_year <= 2100:
@@ -53,6 +55,9 @@ class Filters:
             raise FilterError("期間の開始日が終了日より後になっています。")
         if self.audience and self.audience not in AUDIENCES:
             raise FilterError("受講区分の指定が正しくありません。")
+        if self.kind and self.kind not in COMPLETION_KINDS:
+            raise FilterError("研修の形式の指定が正しくありません。e-ラーニング（elearning）・集合研修（in_person）・"
+                              "集合研修＋e-ラーニング（blended）のいずれかを選んでください。")
         if self.department_as not in ("completion", "today"):
             raise FilterError("所属の数え方は completion（修了した時点）か today（現在）で指定してください。")
 
@@ -67,6 +72,8 @@ class Filters:
             parts.append(f"所属：{self.department}")
         if self.audience:
             parts.append(f"受講区分：{AUDIENCES.get(self.audience, self.audience)}")
+        if self.kind:
+            parts.append(f"研修の形式：{COMPLETION_KINDS.get(self.kind, self.kind)}")
         if self.course_id:
             course = content.course(self.course_id) if content is not None else None
             parts.append(f"講座：{course.title if course else self.course_id}")
@@ -112,7 +119,7 @@ def _jst_day_postgresql(element, compiler, **kw):
 
 def statement(filters: Filters, today: dt.date):
     """Completions with their person and current certificate, oldest first: (職員番号, 氏名,
-    ふりがな, 所属, audience, course id, 修了日 as JST day text, 得点, 修了証番号, 状態).
+    ふりがな, 所属, audience, course id, kind, 修了日 as JST day text, 得点, 修了証番号, 状態).
 
     The database works out the JST day and the certificate status; text comes back '' rather
     than NULL. Labels, titles, 和暦 and neutralisation are dictionary lookups in Python.
@@ -129,7 +136,7 @@ def statement(filters: Filters, today: dt.date):
     else:
         department, audience = CourseCompletion.department_name, CourseCompletion.audience
     stmt = (select(text(User.employee_no), User.display_name, text(User.name_kana), text(department),
-                   text(audience), CourseCompletion.course_id, jst_day(CourseCompletion.completed_at),
+                   text(audience), CourseCompletion.course_id, CourseCompletion.kind, jst_day(CourseCompletion.completed_at),
                    CourseCompletion.score, text(Certificate.serial), status)
             .join(User, User.id == CourseCompletion.user_id)
             .outerjoin(Certificate, and_(Certificate.course_completion_id == CourseCompletion.id,
@@ -145,6 +152,8 @@ def statement(filters: Filters, today: dt.date):
         stmt = stmt.where(audience == filters.audience)
     if filters.course_id:
         stmt = stmt.where(CourseCompletion.course_id == filters.course_id)
+    if filters.kind:
+        stmt = stmt.where(CourseCompletion.kind == filters.kind)
     if filters.updated_since:
         stmt = stmt.where(CourseCompletion.updated_at >= filters.updated_since)
     if filters.cohort_id:
@@ -182,15 +191,15 @@ def text_rows(filters: Filters, content: Content, today: dt.date) -> Iterator[tu
 
     100,000 rows spend most of their time in the database and the csv module: per row,
     Python only looks up labels and checks the first character of the text cells."""
-    days, first = _Days(), FORMULA_FIRST
+    days, first, kinds = _Days(), FORMULA_FIRST, COMPLETION_KINDS
     titles = {c.id: neutralise(c.title) for c in content.courses}
     for batch in _batches(statement(filters, today)):
-        for no, name, kana, department, audience, course, day, score, serial, status in batch:
+        for no, name, kana, department, audience, course, kind, day, score, serial, status in batch:
             if no[:1] in first or name[:1] in first or kana[:1] in first or department[:1] in first:
                 no, name, kana, department = neutralise(no), neutralise(name), neutralise(kana), neutralise(department)
             title = titles.get(course) or neutralise(course)
-            yield (no, name, kana, department, AUDIENCES.get(audience, ""), title, day, days[day][1], score,
-                   serial, status)
+            yield (no, name, kana, department, AUDIENCES.get(audience, ""), title, kinds.get(kind, kind), day,
+                   days[day][1], score, serial, status)
 
 
 def rows(filters: Filters, content: Content, today: dt.date) -> Iterator[list]:
@@ -200,17 +209,17 @@ def rows(filters: Filters, content: Content, today: dt.date) -> Iterator[list]:
 
 def rows_for(result: Iterable[tuple], content: Content) -> Iterator[list]:
     """Typed rows for rows of the statement already fetched (a page of the API, which adds its
-    own columns after the ten of ``statement``)."""
+    own columns after the eleven of ``statement``)."""
     return _typed(result, content)
 
 
 def _typed(result, content: Content) -> Iterator[list]:
     days = _Days()
     titles = {c.id: c.title for c in content.courses}
-    for no, name, kana, department, audience, course, day, score, serial, status in result:
+    for no, name, kana, department, audience, course, kind, day, score, serial, status in result:
         date, wareki = days[day]
-        yield [no, name, kana, department, AUDIENCES.get(audience, ""), titles.get(course, course), date, wareki,
-               score, serial, status]
+        yield [no, name, kana, department, AUDIENCES.get(audience, ""), titles.get(course, course),
+               COMPLETION_KINDS.get(kind, kind), date, wareki, score, serial, status]
 
 
 @dataclass(frozen=True)
@@ -287,7 +296,7 @@ def stream_csv(data: Iterable[tuple], encoding: str = "utf-8-sig") -> Iterator[b
 
 
 #: Column widths of the XLSX, in characters.
-XLSX_WIDTHS = [12, 18, 20, 20, 18, 32, 12, 18, 8, 16, 8]
+XLSX_WIDTHS = [12, 18, 20, 20, 18, 32, 22, 12, 18, 8, 16, 8]
 
 
 def write_xlsx(data: Iterable[list], target, heading: str = "修了記録") -> int:

@@ -17,7 +17,7 @@ from training.dates import JST, fiscal_year_of, today_jst
 from training.extensions import db
 from training.integers import parse_int, query_int
 from training.text_input import too_long
-from training.models import AUDIENCES, ApiToken, Cohort, CourseCompletion, User, utcnow
+from training.models import AUDIENCES, COMPLETION_KINDS, ApiToken, Cohort, CourseCompletion, User, utcnow
 from training.learn.checkins import MIN_ANSWERS
 from training.records import api
 from training.records import dashboard as reports
@@ -73,6 +73,7 @@ def filters_from(form) -> export.Filters:
         fiscal_year=parse_int(year) if year else None, date_from=_date(form.get("date_from")),
         date_to=_date(form.get("date_to")), department=(form.get("department") or "").strip(),
         audience=form.get("audience") or "", course_id=form.get("course_id") or "",
+        kind=(form.get("kind") or "").strip(),
         cohort_id=parse_int(cohort), department_as=(form.get("department_as") or "completion").strip(),
         updated_since=parse_updated_since(form.get("updated_since")))
     filters.check()
@@ -84,6 +85,7 @@ def _form_context(values, error=None, empty=None):
                          | {d for d in db.session.scalars(select(CourseCompletion.department_name).distinct()) if d})
     cohorts = db.session.scalars(select(Cohort).order_by(Cohort.fiscal_year.desc(), Cohort.name)).all()
     return dict(values=values, error=error, empty=empty, departments=departments, cohorts=cohorts, audiences=AUDIENCES,
+                kinds=COMPLETION_KINDS,
                 courses=current_content().courses)
 
 
@@ -177,7 +179,7 @@ def api_help():
     return render_template("records/api_help.html", fields=api.FIELD_HELP, max_per_page=api.MAX_PER_PAGE,
                            default_per_page=api.DEFAULT_PER_PAGE, limit=api.API_LIMIT,
                            site=request.host_url.rstrip("/"), courses=current_content().courses,
-                           audiences=AUDIENCES)
+                           audiences=AUDIENCES, kinds=COMPLETION_KINDS)
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

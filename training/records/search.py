@@ -25,7 +25,8 @@ from training.content import current_content
 from training.dates import today_jst
 from training.extensions import db
 from training.learn.progress import course_progress, load_records
-from training.models import Certificate, Cohort, CohortMember, CohortOwner, CourseCompletion, User, UserRole
+from training.models import (COMPLETION_KINDS, Certificate, Cohort, CohortMember, CohortOwner, CourseCompletion,
+                             SessionOwner, SessionParticipant, TrainingSession, User, UserRole)
 from training.text_fold import MIN_PART_DIGITS, digits_query, fold
 
 #: More than this and the page asks for a narrower query instead of listing everyone.
@@ -126,10 +127,27 @@ class History:
     completions: list[tuple[str, CourseCompletion]] = field(default_factory=list)
     certificates: list[Certificate] = field(default_factory=list)
     states: dict[int, str] = field(default_factory=dict)
+    #: completion id -> its kind's label (e-ラーニング, 集合研修, 集合研修＋e-ラーニング).
+    kinds: dict[int, str] = field(default_factory=dict)
+    #: The in-person sessions the person is registered for, newest first (an instructor sees
+    #: only the sessions they own).
+    sessions: list[SessionLine] = field(default_factory=list)
+    #: Whether ``sessions`` (and ``cohorts``) are limited to one instructor's own.
+    scoped: bool = False
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    title: str
+    held_on: dt.date
+    status: str          # 出席・遅刻・早退・欠席・未記録 (早退 says whether it counted)
+    counted: bool        # the attendance counts towards completing the course
+    session_id: int
 
 
 def history(user: User, *, instructor_id: int | None = None) -> History:
-    """Classes (an instructor sees only their own), work in progress, completions, certificates."""
+    """Classes and sessions (an instructor sees only their own), work in progress, completions
+    with their kind, certificates."""
     stmt = (select(Cohort).join(CohortMember).where(CohortMember.user_id == user.id)
             .order_by(Cohort.fiscal_year.desc(), Cohort.name))
     if instructor_id is not None:
@@ -141,6 +159,9 @@ def history(user: User, *, instructor_id: int | None = None) -> History:
     for completion in completions:
         course = content.course(completion.course_id)
         result.completions.append((course.title if course else completion.course_id, completion))
+        result.kinds[completion.id] = COMPLETION_KINDS.get(completion.kind, completion.kind)
+    result.sessions = _sessions(user.id, instructor_id)
+    result.scoped = instructor_id is not None
     records = load_records(user.id)
     for course_id, moment in sorted(records.last_activity.items(), key=lambda item: item[1], reverse=True):
         course = content.course(course_id)
@@ -153,3 +174,24 @@ def history(user: User, *, instructor_id: int | None = None) -> History:
     today = today_jst()
     result.states = {c.id: STATE_LABELS[state(c, today)] for c in result.certificates}
     return result
+
+
+def _sessions(user_id: int, instructor_id: int | None) -> list[SessionLine]:
+    """The person's session registrations with their attendance (one query)."""
+    from training.inperson.rules import counts, label
+
+    stmt = (select(TrainingSession, SessionParticipant)
+            .join(SessionParticipant, SessionParticipant.session_id == TrainingSession.id)
+            .where(SessionParticipant.user_id == user_id)
+            .order_by(TrainingSession.held_on.desc(), TrainingSession.starts_at.desc(), TrainingSession.id.desc()))
+    if instructor_id is not None:
+        stmt = stmt.where(TrainingSession.id.in_(
+            select(SessionOwner.session_id).where(SessionOwner.user_id == instructor_id)))
+    lines = []
+    for session, participant in db.session.execute(stmt):
+        counted = counts(participant.status, participant.left_early_confirmed)
+        status = label(participant.status)
+        if participant.status == "left_early":
+            status += "（修了扱い）" if counted else "（修了扱いにしていません）"
+        lines.append(SessionLine(session.title, session.held_on, status, counted, session.id))
+    return lines
