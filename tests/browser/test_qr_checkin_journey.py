@@ -36,8 +36,17 @@ def test_qr_checkin_on_phones(browser, live_server, screenshot):
         db.session.add(SessionParticipant(session_id=session_id, user_id=member_id, via="csv", roleplay=[]))
         db.session.commit()
     app.config["FROZEN_NOW"] = dt.datetime(2026, 11, 20, 13, 55, 10, tzinfo=JST)  # make_session: 14:00-16:00
-    screen, phone = _phone(browser), _phone(browser)
+    screen, phone, office = _phone(browser), _phone(browser), browser.new_context(locale="ja-JP")
     try:
+        clerk = office.new_page()  # the personnel clerk's dashboard counts the person once checked in
+        sign_in(clerk, live_server, "demo-personnel", DEMO_PASSWORD)
+        in_person = clerk.locator('#kind-table tr[data-kind="in_person"] td').first
+
+        def counted() -> int:
+            clerk.goto(f"{live_server}/records/?year=2026")
+            return int(in_person.inner_text().rstrip("人"))
+
+        before = counted()
         instructor = screen.new_page()
         sign_in(instructor, live_server, "demo-instructor", DEMO_PASSWORD)
         instructor.goto(f"{live_server}/teach/sessions/{session_id}")
@@ -70,7 +79,9 @@ def test_qr_checkin_on_phones(browser, live_server, screenshot):
 
         instructor.goto(f"{live_server}/teach/sessions/{session_id}/roll-call")
         expect(instructor.locator(f"#p{member_id}").get_by_text("いまの記録：出席")).to_be_visible()
+        assert counted() == before + 1  # the session completes the course: 集合研修 on the dashboard
     finally:
         app.config.pop("FROZEN_NOW", None)
         screen.close()
         phone.close()
+        office.close()
