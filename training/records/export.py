@@ -18,7 +18,7 @@ from training.certificates.issue import EXPIRED, REVOKED
 from training.content.model import Content
 from training.dates import JST, fiscal_year_bounds, format_wareki
 from training.extensions import db
-from training.models import AUDIENCES, COMPLETION_KINDS, Certificate, CohortMember, CourseCompletion, User
+from training.models import AUDIENCES, COMPLETION_KINDS, Certificate, Cohort, CohortMember, CourseCompletion, User
 from training.spreadsheet import FORMULA_FIRST, neutralise, write_xlsx_table
 
 HEADER = ["職員番号", "氏名", "ふりがな", "所属", "受講区分", "コース", "研修の形式", "修了日", "修了日(和暦)", "得点", "修了証番号", "状態"]
@@ -63,8 +63,6 @@ class Filters:
 
     def describe(self, content: Content | None = None) -> str:
         """The filters in words, for the heading of a printed sheet: 「2026年度・所属：税務課」."""
-        from training.models import Cohort
-
         parts = [f"{self.fiscal_year}年度" if self.fiscal_year is not None else "全期間"]
         if self.date_from or self.date_to:
             parts.append(f"期間：{self.date_from or ''}〜{self.date_to or ''}")

@@ -21,35 +21,32 @@ def _checked(form) -> None:
         abort(400)
 
 
-@bp.route("/classes/<int:cohort_id>/archive", methods=["POST"])
-@roles_required("instructor", "admin")
-def archive_class(cohort_id: int):
+def _change_state(cohort_id: int, change, done: str):
+    """Archive or restore: ``change`` (years.archive / years.restore) on the class, then back to
+    its page with ``done`` (the class name filled in) or the reason it could not be done."""
     cohort = load_cohort(cohort_id)
     _checked(ConfirmForm())
     try:
-        years.archive(cohort)
+        change(cohort)
     except ClassError as exc:
         flash(str(exc), "info")
     else:
         db.session.commit()
-        flash(f"クラス「{cohort.name}」をアーカイブしました。参加コードでの登録は受け付けず、記録は閲覧だけできます。",
-              "info")
+        flash(done.format(name=cohort.name), "info")
     return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+
+
+@bp.route("/classes/<int:cohort_id>/archive", methods=["POST"])
+@roles_required("instructor", "admin")
+def archive_class(cohort_id: int):
+    return _change_state(cohort_id, years.archive,
+                         "クラス「{name}」をアーカイブしました。参加コードでの登録は受け付けず、記録は閲覧だけできます。")
 
 
 @bp.route("/classes/<int:cohort_id>/restore", methods=["POST"])
 @roles_required("instructor", "admin")
 def restore_class(cohort_id: int):
-    cohort = load_cohort(cohort_id)
-    _checked(ConfirmForm())
-    try:
-        years.restore(cohort)
-    except ClassError as exc:
-        flash(str(exc), "info")
-    else:
-        db.session.commit()
-        flash(f"クラス「{cohort.name}」をアーカイブから戻しました。", "info")
-    return redirect(url_for("teach.cohort", cohort_id=cohort.id))
+    return _change_state(cohort_id, years.restore, "クラス「{name}」をアーカイブから戻しました。")
 
 
 @bp.route("/classes/<int:cohort_id>/delete", methods=["GET", "POST"])
