@@ -72,6 +72,8 @@ AUDIT_LABELS = {
     "session.attendance_csv": "集合研修の出欠の取り込み（CSV）",
     "session.roleplay": "ロールプレイの項目の記録",
     "session.blended": "集合研修の出席でブレンド研修を修了",
+    "session.walk_in_sign_in": "当日参加の方にログイン用パスワードを発行",
+    "records.yearly_report": "年次報告を出力",
     "session.checkin": "集合研修のQRコードでの受付",
     "session.checkin_request": "集合研修のQR受付で登録を求めた方（未登録）",
 }

@@ -98,6 +98,7 @@ MATRIX = {
     ("POST", "/teach/sessions/<int:session_id>/participants/csv"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/participants/walk-in"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/participants/<int:user_id>/remove"): {"instructor", "admin"},
+    ("POST", "/teach/sessions/<int:session_id>/participants/<int:user_id>/password"): {"instructor", "admin"},
     ("GET", "/teach/sessions/<int:session_id>/roll-call"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/roll-call/<int:user_id>"): {"instructor", "admin"},
     ("POST", "/teach/sessions/<int:session_id>/roleplay"): {"instructor", "admin"},
@@ -120,6 +121,9 @@ MATRIX = {
     ("GET", "/records/export"): {"personnel", "admin"},
     ("GET", "/records/tokens"): {"personnel", "admin"},
     ("GET", "/records/api-help"): {"personnel", "admin"},
+    ("GET", "/records/report"): {"personnel", "admin"},
+    ("GET", "/records/report.xlsx"): {"personnel", "admin"},
+    ("GET", "/records/report.pdf"): {"personnel", "admin"},
     ("POST", "/records/tokens"): {"personnel", "admin"},
     ("POST", "/records/tokens/<int:token_id>/revoke"): {"personnel", "admin"},
     ("GET", "/api/v1/completions"): "bearer-token",  # tested in test_records_api

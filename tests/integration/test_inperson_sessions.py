@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from werkzeug.security import check_password_hash
 
 from tests.conftest import AuthActions
 from tests.support.classes import make_class
@@ -117,7 +118,31 @@ def test_session_crud_access_and_participants(app, client, login_as, create_user
         newcomer = db.session.scalar(select(User).where(User.employee_no == "T7001"))
         assert newcomer.department == "保健予防課" and newcomer.audience == COURSE.audience
         assert len(db.session.get(TrainingSession, sid).participants) == 5
-        resident_id = resident.id
+        resident_id, newcomer_id = resident.id, newcomer.id
+    # A walk-in gets a first-login password from the session page, once; a staff member who can
+    # already sign in does not (their password is their class's business).
+    page = client.get(f"/teach/sessions/{sid}").get_data(as_text=True)
+    assert f"/participants/{newcomer_id}/password" in page and f"/participants/{staff[0][0]}/password" not in page
+    response = client.post(f"/teach/sessions/{sid}/participants/{newcomer_id}/password", data={"csrf_token": token})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "no-store" in response.headers["Cache-Control"]
+    password = re.search(r"初回ログイン用パスワード</th><td class=\"mono\">([^<]+)<", text).group(1)
+    assert "ID通知書（1人分）" in text and "T7001" in text
+    response = client.post(f"/teach/sessions/{sid}/participants/{newcomer_id}/password", data={"csrf_token": token},
+                           follow_redirects=True)
+    assert "すでにログインできます" in response.get_data(as_text=True)
+    response = client.post(f"/teach/sessions/{sid}/participants/{staff[0][0]}/password", data={"csrf_token": token},
+                           follow_redirects=True)
+    assert "すでにログインできます" in response.get_data(as_text=True)
+    assert client.post(f"/teach/sessions/{sid}/participants/{newcomer_id}/password").status_code == 400  # no CSRF
+    with app.app_context():
+        newcomer = db.session.get(User, newcomer_id)
+        assert newcomer.must_change_password and check_password_hash(newcomer.password_hash, password)
+    assert [a.target_id for a in _audits(app, "session.walk_in_sign_in")] == [str(newcomer_id)]
+    assert other.post(f"/teach/sessions/{sid}/participants/{resident_id}/password",
+                      data={"csrf_token": _token(other, "/teach/sessions")}).status_code == 404
+    with app.app_context():
+        assert db.session.get(User, resident_id).password_hash == "!"
     response = client.post(f"/teach/sessions/{sid}/participants/{resident_id}/remove", follow_redirects=True,
                            data={"csrf_token": token})
     assert "区民 一郎 さんを参加者から外しました" in response.get_data(as_text=True)

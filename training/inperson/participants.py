@@ -134,3 +134,34 @@ def add_walk_in(session: TrainingSession, *, name: str, department: str = "", em
     audit.record("session.participants_add", target_type="training_session", target_id=session.id,
                  via="walk_in", added=added, created=created)
     return user, created
+
+
+def issue_sign_in(session: TrainingSession, user: User, actor) -> tuple[object, object]:
+    """A first-login password for a person registered at the door (their account has none yet),
+    so they can take the e-learning part or see their certificate: shown once, with its slip
+    (PDF and CSV, each once, within 24 hours; training/teach/slips.py). The password must be
+    changed at the first sign-in. An account that can already sign in is left alone (its
+    password is reset by its class's instructor or an admin), as are accounts the instructor
+    may not edit (training.teach.members.account_problem)."""
+    from werkzeug.security import generate_password_hash
+
+    from training.teach import slips
+    from training.teach.members import account_problem
+    from training.teach.roster import FIRST_LOGIN_HASH_METHOD
+
+    if user.password_hash != NO_PASSWORD:
+        raise ParticipantError(f"{user.display_name} さんはすでにログインできます。パスワードを忘れた場合は、"
+                               "所属するクラスの研修担当かシステム管理者に再発行を依頼してください。")
+    if not user.active:
+        raise ParticipantError("この方の利用は停止されています。システム管理者にご相談ください。")
+    problem = account_problem(actor, user)
+    if problem:
+        raise ParticipantError(problem)
+    password = slips.first_login_password()
+    user.password_hash = generate_password_hash(password, method=FIRST_LOGIN_HASH_METHOD)
+    user.must_change_password = True
+    slip = slips.Slip(user.display_name, user.login_id, password, user.audience)
+    batch = slips.create_batch([slip], cohort_id=None, created_by=actor, kind="walk_in")
+    audit.record("session.walk_in_sign_in", target_type="user", target_id=user.id, session_id=session.id,
+                 slip_batch=batch.id)
+    return slip, batch

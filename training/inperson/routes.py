@@ -5,7 +5,7 @@ admins; anyone else gets 404, with no hint that it exists.
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import noload
@@ -164,7 +164,8 @@ def _detail(session: TrainingSession, status: int = 200, walk_in: WalkInForm | N
                            status_label=status_label, kinds=kinds, kind_labels=COMPLETION_KINDS,
                            roleplay={item.id: item.label for item in course.roleplay} if course else {},
                            attended=sum(1 for p, _u in rows if counts(p.status, p.left_early_confirmed)),
-                           recorded=sum(1 for p, _u in rows if p.completion_id)), status
+                           recorded=sum(1 for p, _u in rows if p.completion_id),
+                           no_sign_in={u.id for _p, u in rows if u.password_hash == people.NO_PASSWORD}), status
 
 
 @bp.route("/sessions/<int:session_id>")
@@ -256,6 +257,28 @@ def remove_participant(session_id: int, user_id: int):
         db.session.commit()
         flash(f"{person.display_name} さんを参加者から外しました。", "info")
     return redirect(url_for("teach.session_detail", session_id=session.id))
+
+
+@bp.route("/sessions/<int:session_id>/participants/<int:user_id>/password", methods=["POST"])
+@roles_required("instructor", "admin")
+def walk_in_password(session_id: int, user_id: int):
+    """A first-login password for a person registered at the door, shown once with its slip."""
+    session = load_session(session_id)
+    _participant(session, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    user = db.session.get(User, user_id)
+    try:
+        slip, batch = people.issue_sign_in(session, user, current_user)
+        db.session.commit()
+    except people.ParticipantError as exc:
+        db.session.rollback()
+        flash(f"{exc}（何も変更していません）", "error")
+        return redirect(url_for("teach.session_detail", session_id=session.id))
+    response = make_response(render_template("teach/session_password.html", session=session, user=user, slip=slip,
+                                             batch=batch))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/sessions/<int:session_id>/owners", methods=["POST"])

@@ -53,6 +53,10 @@ class Dashboard:
     by_kind: list[KindCount] = field(default_factory=list)
     #: People with completions of two or more kinds in the year (counted once in ``trained``).
     mixed: int = 0
+    #: Every department (``by_department`` keeps the first 15), most people first.
+    all_departments: list[tuple[str, int]] = field(default_factory=list)
+    #: audience label -> kind -> people, by the kind of each person's first completion of the year.
+    by_audience_kind: dict[str, Counter] = field(default_factory=dict)
 
     @property
     def percent(self) -> int:
@@ -94,6 +98,9 @@ def build(year: int, target: int, content: Content, *, department_as: str = "com
                for kind, label in COMPLETION_KINDS.items()]
     audiences = Counter(AUDIENCES.get(a or "", "（未設定）") for _, a, _, _ in first.values())
     departments = Counter(d or "（所属なし）" for _, _, d, _ in first.values())
+    audience_kind: dict[str, Counter] = {}
+    for _, audience, _, kind in first.values():
+        audience_kind.setdefault(AUDIENCES.get(audience or "", "（未設定）"), Counter())[kind] += 1
     months = Counter(when.month for when, _, _, _ in first.values())
     cumulative, by_month = 0, []
     for month in MONTHS:
@@ -105,7 +112,8 @@ def build(year: int, target: int, content: Content, *, department_as: str = "com
                      by_audience=audiences.most_common(), by_department=departments.most_common(15),
                      by_month=by_month, surveys=surveys, years=years,
                      checkins=check_ins.course_counts(start, end, content), by_kind=by_kind,
-                     mixed=sum(1 for kinds in kinds_of.values() if len(kinds) > 1))
+                     mixed=sum(1 for kinds in kinds_of.values() if len(kinds) > 1),
+                     all_departments=departments.most_common(), by_audience_kind=audience_kind)
 
 
 def _survey_change(start: dt.datetime, end: dt.datetime, content: Content) -> list[CourseSurveyChange]:
