@@ -18,6 +18,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("teach.sessions", "集合研修", frozenset({"instructor"})),
     NavItem("teach.people", "受講者の検索", frozenset({"instructor"})),
     NavItem("records.dashboard", "養成状況", frozenset({"admin", "personnel"})),
+    NavItem("records.yearly_report_page", "年次報告", frozenset({"admin", "personnel"})),
     NavItem("records.unfinished_page", "未修了者", frozenset({"admin", "personnel"})),
     NavItem("records.export_page", "修了記録", frozenset({"admin", "personnel"})),
     NavItem("records.people", "個人履歴", frozenset({"admin", "personnel"})),

@@ -303,6 +303,7 @@ PAGES: list[tuple[str, str, str | Callable]] = [
     ("instructor", "roll-call", "/teach/sessions/{session}/roll-call"),  # used at the door on a phone: also at 375 px
     ("personnel", "dashboard", "/records/"),
     ("personnel", "export", "/records/export"),
+    ("personnel", "yearly-report", "/records/report"),
     ("personnel", "unfinished", _unfinished_outbox),  # checkboxes, the note, the preview, the outbox
     ("personnel", "unfinished-confirm", _unfinished_confirm),
     ("personnel", "person-history", "/records/people?q=ﾋｶﾘｶﾞｵｶ"),

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 #: login id -> nav labels that must show, and labels that must not
 EXPECTED_NAV = {
     "demo-admin": (["ホーム", "利用者管理", "監査ログ", "相談先の確認", "パスワード変更"], []),
-    "demo-personnel": (["ホーム", "パスワード変更"], ["利用者管理"]),
+    "demo-personnel": (["ホーム", "年次報告", "パスワード変更"], ["利用者管理"]),
     "demo-instructor": (["ホーム", "集合研修", "受講者の検索", "パスワード変更"], ["利用者管理"]),
     "demo-resident": (["ホーム", "パスワード変更"], ["利用者管理", "監査ログ"]),
     "demo-teacher": (["ホーム", "パスワード変更"], ["利用者管理"]),

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from training import audit, clock
 from training.auth.access import roles_required
+from training.database import writes_on_get
 from training.content import current_content
 from training.dates import JST, fiscal_year_of, today_jst
 from training.extensions import db
@@ -150,6 +151,55 @@ def dashboard():
     return render_template("records/dashboard.html", board=board, chart=reports.chart(board, through=through),
                            through=through,
                            min_checkins=MIN_ANSWERS, department_as=department_as)
+
+
+def _yearly_report():
+    from training.records import yearly_report
+
+    year = query_int("year", fiscal_year_of(today_jst()), minimum=2000, maximum=2100)
+    settings = load_settings()
+    report = yearly_report.build(year, settings.yearly_target, current_content(),
+                                 organisation=settings.organisation_name)
+    # The figures are read; end the transaction before the file is written (SQLite would keep
+    # an audited download's IMMEDIATE transaction, a write lock, during the rendering).
+    db.session.commit()
+    return yearly_report, report
+
+
+@bp.route("/report")
+@roles_required("personnel", "admin")
+def yearly_report_page():
+    """The yearly report (年次報告) of a fiscal year, with its PDF and XLSX downloads."""
+    module, report = _yearly_report()
+    return render_template("records/yearly_report.html", **module.template_context(report))
+
+
+def _report_file(data: bytes, mimetype: str, fmt: str, year: int) -> Response:
+    audit.record("records.yearly_report", format=fmt, fiscal_year=year)
+    db.session.commit()
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="yearly-report-{year}-{clock.file_stamp()}.{fmt}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/report.pdf")
+@roles_required("personnel", "admin")
+@writes_on_get
+def yearly_report_pdf():
+    module, report = _yearly_report()
+    return _report_file(module.write_pdf(report), "application/pdf", "pdf", report.fiscal_year)
+
+
+@bp.route("/report.xlsx")
+@roles_required("personnel", "admin")
+@writes_on_get
+def yearly_report_xlsx():
+    module, report = _yearly_report()
+    target = io.BytesIO()
+    module.write_xlsx(report, target)
+    return _report_file(target.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        "xlsx", report.fiscal_year)
 
 
 @bp.route("/people")
