@@ -77,7 +77,7 @@ def write_xlsx_table(target, *, sheet: str, header: list[str], widths: list[int]
     # Excel's header codes start with &: a & of the text is doubled. 255 characters at most.
     ws.set_header("&C" + heading.replace("&", "&&")[:240])
     ws.set_footer("&C&P / &N ページ")
-    if cell_by_cell or not _fast_rows_fit(ws):
+    if cell_by_cell or not header or not _fast_rows_fit(ws):
         count = 0
         for values in rows:
             row += 1
@@ -115,9 +115,9 @@ _LONG = 16_383
 def _fast_rows_fit(ws) -> bool:
     """Whether this XlsxWriter has the constant-memory internals ``_fast_rows`` relies on
     (checked by the tests byte for byte; otherwise every row goes cell by cell)."""
-    return (getattr(ws, "constant_memory", False) and hasattr(ws, "_write_single_row") and not ws.row_info
-            and all(hasattr(ws, name) for name in ("fh", "previous_row", "dim_rowmax", "dim_colmax",
-                                                     "_convert_date_time", "excel_version"))
+    names = ("constant_memory", "fh", "table", "row_info", "previous_row", "dim_rowmax", "dim_colmax", "xls_rowmax",
+             "excel_version", "default_row_height", "original_row_height", "_write_single_row", "_convert_date_time")
+    return (all(hasattr(ws, name) for name in names) and ws.constant_memory and not ws.row_info
             and ws.excel_version == 2007 and ws.default_row_height == ws.original_row_height)
 
 
@@ -138,6 +138,7 @@ def _fast_rows(ws, header_row: int, rows, date_format, time_format) -> int:
     letters: list[str] = []
     days: dict = {}
     date_style = time_style = None
+    row_limit = ws.xls_rowmax
     row, count, last_row, last_column = header_row, 0, None, -1
     for values in rows:
         row += 1
@@ -146,6 +147,8 @@ def _fast_rows(ws, header_row: int, rows, date_format, time_format) -> int:
             from xlsxwriter.utility import xl_col_to_name
 
             letters = [xl_col_to_name(c) for c in range(len(values))]
+        if row >= row_limit:
+            continue  # past Excel's last row: XlsxWriter's cell methods drop such cells too
         number = str(row + 1)
         cells = []
         column = -1
@@ -193,7 +196,8 @@ def _fast_rows(ws, header_row: int, rows, date_format, time_format) -> int:
         _write_cells(ws, row, values, date_format, time_format)
         ws._write_single_row(row + 1)
     if last_row is not None:
-        # The <dimension> of the sheet (XlsxWriter keeps it from its own cell methods).
+        # The <dimension> of the sheet (XlsxWriter keeps it from its own cell methods; the
+        # header row, from column A, has set its top and left).
         ws.dim_rowmax = max(ws.dim_rowmax, last_row)
         ws.dim_colmax = max(ws.dim_colmax, last_column)
     return count
