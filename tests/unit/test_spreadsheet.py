@@ -41,6 +41,7 @@ ROWS = [
     [None, None, None],
     ["長い" * 9000, "x"],
     ["ふつう", "000", 0, dt.date(2099, 12, 31)],
+    ("タプル", 7),
 ]
 
 
@@ -69,7 +70,7 @@ def test_fast_rows_write_the_same_file_as_xlsxwriters_cell_methods(title):
 
 def test_xlsx_cells_stay_typed_and_neutralised():
     sheet = openpyxl.load_workbook(io.BytesIO(_xlsx(ROWS))).active
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:G10"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:G11"
     assert (sheet["A2"].value, sheet["A2"].data_type) == ("0001234", "s")
     assert sheet["C2"].value == "'=HYPERLINK(\"x\")" and sheet["D2"].value == "'＋収納課"
     assert sheet["A3"].value == "'-5" and sheet["B3"].value == "'@SUM(A1)" and sheet["C3"].value == "'\tタブ"
@@ -83,3 +84,4 @@ def test_xlsx_cells_stay_typed_and_neutralised():
     assert sheet["A5"].value == "A&B <c>" and sheet["B6"].value == "_x005F_x0041_"
     assert sheet["A7"].value == "True" and sheet["B7"].value == "1.50" and sheet["D7"].value == "😀 絵文字"
     assert sheet["B10"].value == "000" and sheet["C10"].value == 0 and sheet["D10"].value == dt.datetime(2099, 12, 31)
+    assert sheet["A11"].value == "タプル" and sheet["B11"].value == 7
