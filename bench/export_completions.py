@@ -1,8 +1,12 @@
 """Exporting 100,000 completion records: CSV time as a ratio to `sqlite3 -csv` running the same
 join on the same database (goal: at most 2×), XLSX time as a ratio to the CSV export (goal: at
 most 8×), and the peak memory of each (goal: under 150 MB). Each export runs in its own process so the peaks do not mix.
+Both exports are what a user downloads from 記録の出力: the same filters (fiscal year 2026), the
+whole file written (the XLSX with the page heading the page gives it). Last line:
+`RESULT export_xlsx_vs_csv <ratio>` (the CSV's ratio to sqlite3 is the line before).
 
-Usage: .venv/bin/python bench/export_completions.py [--records 100000]   (needs Debian's sqlite3)
+Usage: .venv/bin/python bench/export_completions.py [--records 100000] [--rounds 5] [--xlsx-rounds 3]
+(needs Debian's sqlite3)
 """
 from __future__ import annotations
 
@@ -76,7 +80,8 @@ def child(database: str, fmt: str, output: str, rounds: str) -> None:
             filters, content, today = export.Filters(fiscal_year=2026), current_content(), today_jst()
             with open(output, "wb") as target:
                 if fmt == "xlsx":
-                    export.write_xlsx(export.rows(filters, content, today), target)
+                    export.write_xlsx(export.rows(filters, content, today), target,
+                                      heading=f"修了記録（{filters.describe(content)}）")
                 else:
                     for chunk in export.stream_csv(export.text_rows(filters, content, today), "utf-8-sig"):
                         target.write(chunk)
@@ -122,6 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5, help="CSV exports and sqlite3 runs (medians)")
+    parser.add_argument("--xlsx-rounds", type=int, default=3, help="XLSX exports (median)")
     args = parser.parse_args()
     if not shutil.which("sqlite3"):
         sys.exit("sqlite3 が必要です: apt-get install sqlite3")
@@ -130,7 +136,7 @@ def main() -> None:
     build(database, args.records)
     baseline = [sqlite3_baseline(database, folder / "sqlite3.csv") for _ in range(args.rounds)]
     results = {}
-    for fmt, rounds in (("csv", args.rounds), ("xlsx", 1)):
+    for fmt, rounds in (("csv", args.rounds), ("xlsx", args.xlsx_rounds)):
         output = folder / f"export.{fmt}"
         lines = subprocess.run([sys.executable, __file__, "--child", str(database), fmt, str(output), str(rounds)],
                                capture_output=True, text=True, check=True).stdout.split("\n")
@@ -145,6 +151,8 @@ def main() -> None:
     csv_wall = statistics.median(t[0] for t in csv_times)
     csv_cpu = statistics.median(t[1] for t in csv_times)
     xlsx_times, xlsx_peak, xlsx_size = results["xlsx"]
+    xlsx_wall = statistics.median(t[0] for t in xlsx_times)
+    xlsx_cpu = statistics.median(t[1] for t in xlsx_times)
     print(f"{args.records} records (fiscal year 2026); medians of {args.rounds} runs")
     print(f"sqlite3 -csv, same join: {base_wall:.2f} s wall, {base_cpu:.2f} s CPU")
     print(f"CSV export: {csv_wall:.2f} s wall, {csv_cpu:.2f} s CPU, peak {csv_peak:.0f} MiB, "
@@ -153,12 +161,13 @@ def main() -> None:
     print(f"Python floor (sqlite3 module + csv.writer, same join, no app code): "
           f"{statistics.median(t[0] for t in floor):.2f} s wall, {floor_cpu:.2f} s CPU; "
           f"ratio {floor_cpu / base_cpu:.2f} CPU (the least a Python export can reach)")
-    print(f"XLSX export: {xlsx_times[0][0]:.2f} s wall, {xlsx_times[0][1]:.2f} s CPU, peak {xlsx_peak:.0f} MiB, "
-          f"{xlsx_size / 2**20:.1f} MiB file; ratio to the CSV export {xlsx_times[0][1] / csv_cpu:.2f} CPU "
-          f"(goal at most 8)")
+    print(f"XLSX export (median of {args.xlsx_rounds}): {xlsx_wall:.2f} s wall, {xlsx_cpu:.2f} s CPU, "
+          f"peak {xlsx_peak:.0f} MiB, {xlsx_size / 2**20:.1f} MiB file; ratio to the CSV export "
+          f"{xlsx_cpu / csv_cpu:.2f} CPU, {xlsx_wall / csv_wall:.2f} wall (goal at most 8)")
     print("goals: CSV at most 2x sqlite3, XLSX at most 8x the CSV export; peak memory under 150 MB for either format")
     print("(the ratio uses CPU time: both sides are CPU-bound and the machine is shared)")
     print(f"RESULT export_csv_vs_sqlite3 {csv_cpu / base_cpu:.2f} ratio")
+    print(f"RESULT export_xlsx_vs_csv {xlsx_cpu / csv_cpu:.2f} ratio")
 
 
 if __name__ == "__main__":
