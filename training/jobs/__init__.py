@@ -43,11 +43,11 @@ def start(kind: str, owner, params: dict, *, title: str, file_name: str) -> Job:
     db.session.commit()
     # The id is taken before the commit: reading the expired row again would open a transaction
     # (a write lock on SQLite) that an immediate-mode run would then wait for.
-    queue(job_id)
+    submit(job_id)
     return job
 
 
-def queue(job_id: int) -> None:
+def submit(job_id: int) -> None:
     """Hand a committed, queued job to the queue; if the queue refuses, the job fails (retry later)."""
     import logging
 

@@ -13,7 +13,7 @@ from training import audit
 from training.auth.access import roles_required
 from training.database import writes_on_get
 from training.extensions import db
-from training.jobs import queue as queue_job
+from training.jobs import submit
 from training.jobs.kinds import KINDS
 from training.models import Job, utcnow
 
@@ -130,7 +130,7 @@ def retry(job_id: int):
     db.session.commit()
     if old_file:
         Path(old_file).unlink(missing_ok=True)
-    queue_job(job_id)
+    submit(job_id)
     flash("もう一度作成します。", "info")
     return redirect(url_for("jobs.job_page", job_id=job_id))
 

@@ -97,6 +97,13 @@ def _finish(engine, job_id: int, from_status: str, **values) -> bool:
                                        .values(**values)).rowcount)
 
 
+def _discard(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        log.warning("could not remove %s", path, exc_info=True)
+
+
 def execute(app: Flask, job_id: int) -> None:
     """Run one job (called by the Huey task, inside an app context)."""
     from training.jobs.kinds import KINDS
@@ -108,8 +115,11 @@ def execute(app: Flask, job_id: int) -> None:
         log.info("job %s: not queued any more (cancelled, or run by another worker); skipped", job_id)
         return
     job = db.session.get(Job, job_id)
+    # Detached, so that no later commit expires it and reading an attribute never opens a
+    # transaction again (on SQLite a write lock that the status updates would wait for).
+    db.session.expunge(job)
+    db.session.rollback()  # end the read: nothing holds the database while the work runs
     kind = KINDS.get(job.kind)
-    db.session.commit()  # end the read: nothing holds the database while the work runs
     folder = jobs_dir(app)
     part = folder / f"job-{job_id}.part"
     stale = float(app.config["JOB_STALE_SECONDS"])
@@ -125,6 +135,7 @@ def execute(app: Flask, job_id: int) -> None:
             with open(part, "wb") as target:
                 kind.run(job, target, progress)
             db.session.rollback()
+        db.session.rollback()
         final = folder / f"job-{job_id}-{secrets.token_hex(8)}{Path(job.file_name or '').suffix}"
         part.replace(final)
         done_at = utcnow()
@@ -135,13 +146,13 @@ def execute(app: Flask, job_id: int) -> None:
             final.unlink(missing_ok=True)  # cancelled after the last item
     except Cancelled:
         log.info("job %s: cancelled; stopped", job_id)
-        part.unlink(missing_ok=True)
+        _discard(part)
     except JobError as exc:
-        part.unlink(missing_ok=True)
+        _discard(part)
         _finish(engine, job_id, "running", status="failed", finished_at=utcnow(), error=str(exc))
     except Exception:  # noqa: BLE001 - recorded for the person in Japanese, logged in full
         log.exception("job %s (%s) failed", job_id, getattr(job, "kind", "?"))
-        part.unlink(missing_ok=True)
+        _discard(part)
         _finish(engine, job_id, "running", status="failed", finished_at=utcnow(), error=GENERIC_ERROR)
     finally:
         heartbeat.stop()
@@ -213,6 +224,6 @@ def purge_expired(app: Flask, now: dt.datetime | None = None) -> int:
     for part in jobs_dir(app).glob("job-*.part"):
         number = part.name[len("job-"):-len(".part")]
         if number.isdigit() and int(number) not in active:
-            part.unlink(missing_ok=True)
+            _discard(part)
             count += 1
     return count
