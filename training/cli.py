@@ -389,6 +389,8 @@ def worker_command(threads):
     from training.jobs.queue import describe, get_huey
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # a line per step of every certificate
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     app = current_app._get_current_object()
     threads = threads or app.config["JOB_WORKER_THREADS"]
     if threads < 1:

@@ -71,6 +71,8 @@ def load_settings(instance_path: str) -> dict:
         # Background jobs (training/jobs, issue 18). Without REDIS_URL the queue is a SQLite file
         # in the instance folder's jobs/ directory (one machine); with it, Redis (several servers).
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # Where job files (and the SQLite queue) go; empty: the instance folder's jobs/.
+        "JOB_DIR": os.environ.get("JOB_DIR", ""),
         "JOB_FILE_DAYS": int(os.environ.get("JOB_FILE_DAYS", "7")),
         "JOB_STALE_SECONDS": float(os.environ.get("JOB_STALE_SECONDS", "120")),
         "JOB_MAX_ATTEMPTS": int(os.environ.get("JOB_MAX_ATTEMPTS", "3")),
