@@ -82,5 +82,7 @@ def load_settings(instance_path: str) -> dict:
         "JOB_ITEM_DELAY_SECONDS": float(os.environ.get("JOB_ITEM_DELAY_SECONDS", "0")),
         # A class ZIP of up to this many certificates stays a direct download; more is a job.
         "CERTIFICATE_ZIP_DIRECT_MAX": int(os.environ.get("CERTIFICATE_ZIP_DIRECT_MAX", "20")),
+        # A completion export of more rows than this (CSV or XLSX) is a job; fewer: a direct download.
+        "RECORDS_EXPORT_DIRECT_MAX": int(os.environ.get("RECORDS_EXPORT_DIRECT_MAX", "10000")),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; sessions expire on their own
     }

@@ -43,7 +43,7 @@ def _client(app, login_id):
 
 def _start(client, cohort_id) -> int:
     token = csrf(client.get(f"/teach/classes/{cohort_id}").get_data(as_text=True))
-    response = client.post(f"/teach/classes/{cohort_id}/certificates.zip", data={"csrf_token": token})
+    response = client.post(f"/teach/classes/{cohort_id}/certificates-job", data={"csrf_token": token})
     assert response.status_code == 302 and "/jobs/" in response.headers["Location"], response.status_code
     return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
 
@@ -73,12 +73,12 @@ def test_a_large_class_zip_is_a_job_its_file_only_for_those_who_run_the_class(ap
     cohort_id = certified_class(app, owner, 2)
     client = _client(app, owner)
     page = client.get(f"/teach/classes/{cohort_id}").get_data(as_text=True)
-    assert "修了証をまとめて作成（ZIP・2件）" in page and f"/teach/classes/{cohort_id}/certificates.zip\"" in page
+    assert "修了証をまとめて作成（ZIP・2件）" in page and f"/teach/classes/{cohort_id}/certificates.zip\"" not in page
     # The direct download is refused for a class this size: it would be long work in a request.
     direct = client.get(f"/teach/classes/{cohort_id}/certificates.zip", follow_redirects=True)
     assert "画面の裏で作成します" in direct.get_data(as_text=True)
     # No CSRF token: refused, nothing started.
-    assert client.post(f"/teach/classes/{cohort_id}/certificates.zip").status_code == 400
+    assert client.post(f"/teach/classes/{cohort_id}/certificates-job").status_code == 400
     job_id = _start(client, cohort_id)
     job = _job(app, job_id)
     assert (job.status, job.done_items, job.total_items, job.attempts) == ("done", 2, 2, 1)
@@ -245,3 +245,42 @@ def test_files_are_erased_after_the_keeping_time(app, create_user_factory, runne
     assert gone.status_code == 410 and "保存期間（7日間）を過ぎた" in gone.get_data(as_text=True)
     _post(client, f"/jobs/{expired_id}/retry")
     assert _job(app, expired_id).status == "queued"
+
+
+@pytest.mark.parametrize("app_config", [{"JOB_QUEUE_IMMEDIATE": True, "RECORDS_EXPORT_DIRECT_MAX": 2}], indirect=True)
+def test_a_large_completion_export_is_a_job_for_personnel(app, create_user_factory):
+    from openpyxl import load_workbook
+
+    from training.dates import fiscal_year_of, today_jst
+
+    _iid, instructor = create_user_factory("instructor", audience=None)
+    _pid, personnel = create_user_factory("personnel", audience=None)
+    _qid, colleague = create_user_factory("personnel", audience=None)
+    certified_class(app, instructor, 3)
+    client = _client(app, personnel)
+    token = csrf(client.get("/records/export").get_data(as_text=True))
+    year = str(fiscal_year_of(today_jst()))  # the members completed today
+    ids = {}
+    for fmt in ("xlsx", "csv_cp932"):
+        response = client.post("/records/export", data={"csrf_token": token, "fiscal_year": year, "format": fmt})
+        assert response.status_code == 302 and "/jobs/" in response.headers["Location"], response.get_data(as_text=True)[:300]
+        ids[fmt] = int(response.headers["Location"].rsplit("/", 1)[1])
+        assert _job(app, ids[fmt]).status == "done" and _job(app, ids[fmt]).total_items == 3
+    download = client.get(f"/jobs/{ids['xlsx']}/download")
+    assert download.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(download.data), read_only=True).active
+    names = [row[1] for row in sheet.iter_rows(values_only=True) if row and str(row[1] or "").startswith("受講者")]
+    download.close()
+    assert names == ["受講者 0001", "受講者 0002", "受講者 0003"]
+    csv_download = client.get(f"/jobs/{ids['csv_cp932']}/download")
+    text = csv_download.data.decode("cp932")
+    csv_download.close()
+    assert csv_download.headers["Content-Type"] == "text/csv; charset=shift_jis"
+    assert text.startswith("職員番号,氏名") and text.count("受講者 ") == 3
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "records.export",
+                                                           AuditEntry.target_id == str(ids["xlsx"])))
+        assert entry.detail["rows"] == 3 and entry.detail["format"] == "xlsx" and entry.detail["via"] == "job"
+    # Personnel and admins may open it (they could make the same file); instructors may not.
+    assert _client(app, colleague).get(f"/jobs/{ids['xlsx']}").status_code == 200
+    assert _client(app, instructor).get(f"/jobs/{ids['xlsx']}").status_code == 404

@@ -207,7 +207,7 @@ def test_350_certificates_under_gunicorn_default_timeout(tmp_path):
         page = browser.get(f"/teach/classes/{cohort_id}").read().decode()
         assert "修了証をまとめて作成（ZIP・350件）" in page
         clicked = time.monotonic()
-        start = browser.post(f"/teach/classes/{cohort_id}/certificates.zip",
+        start = browser.post(f"/teach/classes/{cohort_id}/certificates-job",
                              {"csrf_token": CSRF.search(page).group(1)})
         assert start.status == 302
         job_path = urllib.parse.urlsplit(start.headers["Location"]).path

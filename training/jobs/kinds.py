@@ -27,6 +27,10 @@ class JobKind:
     mimetype: str
     #: Audit action written on each download (with the job's id and file name).
     audit_action: str
+    #: More detail for that audit entry (``audit_detail(job) -> dict``), as the direct download writes.
+    audit_detail: Callable[[Job], dict] | None = None
+    #: The file's type when it depends on the job (``mimetype_for(job)``); else ``mimetype``.
+    mimetype_for: Callable[[Job], str] | None = None
 
 
 KINDS: dict[str, JobKind] = {}
@@ -38,3 +42,4 @@ def register(kind: JobKind) -> JobKind:
 
 
 from training.jobs import certificate_zip  # noqa: E402,F401 - registers "certificate_zip"
+from training.jobs import records_export  # noqa: E402,F401 - registers "records_export"

@@ -146,9 +146,12 @@ def download(job_id: int):
     path = Path(job.file_path) if job.file_path else None
     if kind is None or path is None or not path.is_file() or (job.expires_at and job.expires_at <= utcnow()):
         return _page(job, 410, gone=True)
-    audit.record(kind.audit_action, target_type="job", target_id=job.id, file=job.file_name, via="job")
+    detail = kind.audit_detail(job) if kind.audit_detail else {}
+    audit.record(kind.audit_action, target_type="job", target_id=job.id, file=job.file_name, via="job", **detail)
     db.session.commit()
-    response = send_file(path, mimetype=kind.mimetype, as_attachment=True, download_name=job.file_name,
+    mimetype = kind.mimetype_for(job) if kind.mimetype_for else kind.mimetype
+    response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=job.file_name,
                          max_age=0, conditional=False, etag=False)
+    response.headers["Content-Type"] = mimetype  # as given: Werkzeug would add its own charset to text/csv
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -171,7 +171,7 @@ def certificates_zip(cohort_id: int):
     return response
 
 
-@bp.route("/classes/<int:cohort_id>/certificates.zip", methods=["POST"])
+@bp.route("/classes/<int:cohort_id>/certificates-job", methods=["POST"])
 @roles_required("instructor", "admin")
 def certificates_zip_job(cohort_id: int):
     """Start the class's certificate ZIP as a background job and go to its page."""
