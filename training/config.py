@@ -77,8 +77,6 @@ def load_settings(instance_path: str) -> dict:
         "JOB_STALE_SECONDS": float(os.environ.get("JOB_STALE_SECONDS", "120")),
         "JOB_MAX_ATTEMPTS": int(os.environ.get("JOB_MAX_ATTEMPTS", "3")),
         "JOB_WORKER_THREADS": int(os.environ.get("JOB_WORKER_THREADS", "2")),
-        # Processes that render one ZIP job's certificates side by side (1: in the worker's thread).
-        "JOB_RENDER_PROCESSES": int(os.environ.get("JOB_RENDER_PROCESSES", "2")),
         "JOB_QUEUE_IMMEDIATE": env_bool("JOB_QUEUE_IMMEDIATE", False),
         # Test-only slow-down between two items of a job (the SIGKILL test); 0 in production.
         "JOB_ITEM_DELAY_SECONDS": float(os.environ.get("JOB_ITEM_DELAY_SECONDS", "0")),

@@ -30,7 +30,7 @@ from training.models import AuditEntry, Cohort, CohortOwner, Job, User, utcnow
 def app_config(app_config, tmp_path, request):
     # A class of one certificate is already "large": the job path with the least rendering.
     config = dict(app_config, JOB_DIR=str(tmp_path / "jobs"), CERTIFICATE_ZIP_DIRECT_MAX=1,
-                  JOB_QUEUE_IMMEDIATE=False, JOB_RENDER_PROCESSES=1)
+                  JOB_QUEUE_IMMEDIATE=False)
     config.update(getattr(request, "param", {}))
     return config
 

@@ -119,7 +119,7 @@ def _check_zip(data: bytes, count: int) -> None:
 
 
 def test_a_killed_workers_job_is_picked_up_again_and_completes(tmp_path):
-    env = _environment(tmp_path, JOB_STALE_SECONDS=2, JOB_ITEM_DELAY_SECONDS=0.1, JOB_RENDER_PROCESSES=1)
+    env = _environment(tmp_path, JOB_STALE_SECONDS=2, JOB_ITEM_DELAY_SECONDS=0.1)
     app, cohort_id = _setup(tmp_path, 12, env)
     from training import jobs
     from training.models import User
@@ -183,7 +183,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def test_350_certificates_under_gunicorn_default_timeout(tmp_path):
-    env = _environment(tmp_path)  # JOB_RENDER_PROCESSES as in production (2)
+    env = _environment(tmp_path)
     started = time.monotonic()
     _app, cohort_id = _setup(tmp_path, 350, env)
     setup_seconds = time.monotonic() - started
