@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from tests.conftest import AuthActions
 from tests.support.jobs import certified_class

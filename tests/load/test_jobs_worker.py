@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import io
+import json
 import os
 import re
 import signal
@@ -24,7 +25,6 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, select
 
@@ -214,7 +214,7 @@ def test_350_certificates_under_gunicorn_default_timeout(tmp_path):
         assert time.monotonic() - clicked < 5  # the request only records and queues the job
         seen_progress = set()
         while True:
-            state = __import__("json").loads(browser.get(job_path + "/status").read())
+            state = json.loads(browser.get(job_path + "/status").read())
             seen_progress.add(state["done"])
             if state["finished"]:
                 break
