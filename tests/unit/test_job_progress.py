@@ -22,7 +22,10 @@ def test_running_job_shows_done_of_total_percent_and_time_left():
 
 
 def test_other_states_say_what_happens():
-    assert progress_of(_job(status="queued", done_items=0), NOW)["text"] == "順番待ちです。前の処理が終わると始まります。"
+    assert progress_of(_job(status="queued", done_items=0, queued_at=NOW), NOW)["text"] == "順番待ちです。前の処理が終わると始まります。"
+    # Waiting long: perhaps no worker runs; the person is told whom to ask.
+    waiting = progress_of(_job(status="queued", done_items=0, queued_at=NOW - dt.timedelta(minutes=6)), NOW)
+    assert "ワーカー" in waiting["text"] and "システム管理者" in waiting["text"]
     assert progress_of(_job(status="running", done_items=0, started_at=NOW), NOW)["text"] == "準備しています。"
     done = progress_of(_job(status="done", done_items=3, total_items=3), NOW)
     assert done["text"] == "完了しました（3件）。" and done["percent"] == 100 and done["finished"]

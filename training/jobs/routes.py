@@ -19,6 +19,9 @@ from training.models import Job, utcnow
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
+#: A job queued longer than this is probably waiting for a worker that is not running.
+LONG_WAIT = dt.timedelta(minutes=5)
+
 
 def _load(job_id: int) -> Job:
     """The job, if the kind lets this person see it (its maker only, for a kind no longer known); else 404."""
@@ -47,7 +50,10 @@ def progress_of(job: Job, now: dt.datetime | None = None) -> dict:
     if job.status == "running" and total and 0 < done < total and job.started_at:
         elapsed = (now - job.started_at).total_seconds()
         left = _left(elapsed / done * (total - done))
-    if job.status == "queued":
+    if job.status == "queued" and job.queued_at and now - job.queued_at > LONG_WAIT:
+        text = ("順番待ちです。長く始まらないときは、処理を行うプログラム（ワーカー）が止まっているかもしれません。"
+                "システム管理者にご連絡ください。")
+    elif job.status == "queued":
         text = "順番待ちです。前の処理が終わると始まります。"
     elif job.status == "running" and not total:
         text = "準備しています。"
