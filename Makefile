@@ -54,13 +54,17 @@ instance/demo_password:
 	@$(PYTHON) -c 'import secrets; print("demo-" + secrets.token_urlsafe(8))' > $@
 	@chmod 600 $@
 
-# A local demo over plain http on loopback: Secure cookies are switched off for it.
+# A local demo over plain http on loopback: Secure cookies are switched off for it. The job
+# worker (training worker) runs beside the web server; Ctrl+C stops both (the terminal sends
+# SIGINT to both, and leaving the recipe stops the worker in any case).
 run: system-run install instance/secret_key instance/demo_password
 	@export SESSION_COOKIE_SECURE=false; \
 	$(BIN)/training init-db && \
 	$(BIN)/training demo --password "$$(cat instance/demo_password)" && \
 	echo "==> http://$(HOST):$(PORT)/ （Ctrl+C で終了）" && \
-	exec $(BIN)/training run --host $(HOST) --port $(PORT)
+	{ $(BIN)/training worker & worker=$$!; \
+	  trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	  $(BIN)/training run --host $(HOST) --port $(PORT); }
 
 # The SQLite, PostgreSQL and browser suites are independent (own database, own ports, own
 # instance folder) and run side by side; each one's output is printed whole when it ends

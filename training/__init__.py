@@ -98,6 +98,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from training.records import unfinished_routes as records_unfinished  # noqa: F401 - 未修了者 by department
     from training.inperson import routes as inperson_routes  # noqa: F401 - in-person sessions (issue 17)
     from training.inperson.checkin import bp as checkin_bp  # QR check-in (issue 17); also adds the QR page to teach_bp
+    from training.jobs.routes import bp as jobs_bp  # background jobs (issue 18)
     from training.teach.join_routes import bp as join_bp
     from training.teach.routes import bp as teach_bp
 
@@ -105,7 +106,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # set before the blueprints, whose rules pick their converters when they are added.
     app.url_map.converters["int"] = IdConverter
     for blueprint in (auth_bp, main_bp, learn_bp, teach_bp, join_bp, certificates_bp, records_bp, api_bp, admin_bp,
-                      talk_bp, checkin_bp):
+                      talk_bp, checkin_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
     errors.register(app)

@@ -76,6 +76,10 @@ AUDIT_LABELS = {
     "records.yearly_report": "年次報告を出力",
     "session.checkin": "集合研修のQRコードでの受付",
     "session.checkin_request": "集合研修のQR受付で登録を求めた方（未登録）",
+    "job.start": "時間のかかる処理の開始",
+    "job.cancel": "時間のかかる処理の取り消し",
+    "job.retry": "時間のかかる処理のやり直し",
+    "class.certificates_zip": "修了証のまとめてダウンロード（クラス）",
 }
 
 

@@ -371,11 +371,75 @@ def retention_command(years, dry_run):
     click.echo(f"{count}人の個人情報を削除しました（修了の件数は匿名で残しています）。")
 
 
+@click.command("worker")
+@with_appcontext
+@click.option("--threads", type=int, help="同時に動かす処理の数（省略時は JOB_WORKER_THREADS、既定 2）")
+def worker_command(threads):
+    """Run the background jobs (Huey's consumer, in this process, with a few threads).
+
+    At start-up and then every JOB_STALE_SECONDS / 2, the jobs of a worker that died (its
+    heartbeat stale) are queued again; Huey's periodic task erases expired files every hour.
+    """
+    import logging
+    import threading
+
+    from flask import current_app
+
+    from training.jobs import runner
+    from training.jobs.queue import describe, get_huey
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # a line per step of every certificate
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    app = current_app._get_current_object()
+    threads = threads or app.config["JOB_WORKER_THREADS"]
+    if threads < 1:
+        raise click.ClickException("--threads は1以上にしてください。")
+    huey = get_huey(app)
+    interval = max(0.5, float(app.config["JOB_STALE_SECONDS"]) / 2)
+
+    def watchdog():
+        while True:
+            try:
+                with app.app_context():
+                    runner.recover_stale(app)
+            except Exception:  # noqa: BLE001 - the next round tries again (database restarting…)
+                logging.getLogger("training.jobs").exception("checking for stopped jobs failed")
+            stop.wait(interval)
+            if stop.is_set():
+                return
+
+    stop = threading.Event()
+    threading.Thread(target=watchdog, name="job-watchdog", daemon=True).start()
+    click.echo(f"ワーカーを起動しました: キュー {describe(app)}・同時 {threads} 件（Ctrl+C で終了）")
+    consumer = huey.create_consumer(workers=threads, worker_type="thread", periodic=True, initial_delay=0.1,
+                                    backoff=1.15, max_delay=1.0)
+    try:
+        consumer.run()
+    finally:
+        stop.set()
+
+
+jobs_group = AppGroup("jobs", help="時間のかかる処理（修了証のZIPなど）の管理")
+
+
+@jobs_group.command("purge")
+def jobs_purge_command():
+    """Erase job files past their keeping time (JOB_FILE_DAYS); for cron, besides the worker's own hourly run."""
+    from flask import current_app
+
+    from training.jobs import runner
+
+    count = runner.purge_expired(current_app._get_current_object())
+    click.echo(f"保存期間を過ぎたファイルを {count} 件削除しました。")
+
+
 # Content commands work without the app (which refuses to start on invalid content).
 cli.add_command(content_group)
 
 
 def register_commands(app: Flask) -> None:
     """Attach the project commands to ``app.cli`` (and so to ``training``)."""
-    for command in (init_db_command, users_group, demo_command, export_group, retention_command):
+    for command in (init_db_command, users_group, demo_command, export_group, retention_command,
+                    worker_command, jobs_group):
         app.cli.add_command(command)

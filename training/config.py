@@ -68,5 +68,21 @@ def load_settings(instance_path: str) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "no-reply@localhost"),
+        # Background jobs (training/jobs, issue 18). Without REDIS_URL the queue is a SQLite file
+        # in the instance folder's jobs/ directory (one machine); with it, Redis (several servers).
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # Where job files (and the SQLite queue) go; empty: the instance folder's jobs/.
+        "JOB_DIR": os.environ.get("JOB_DIR", ""),
+        "JOB_FILE_DAYS": int(os.environ.get("JOB_FILE_DAYS", "7")),
+        "JOB_STALE_SECONDS": float(os.environ.get("JOB_STALE_SECONDS", "120")),
+        "JOB_MAX_ATTEMPTS": int(os.environ.get("JOB_MAX_ATTEMPTS", "3")),
+        "JOB_WORKER_THREADS": int(os.environ.get("JOB_WORKER_THREADS", "2")),
+        "JOB_QUEUE_IMMEDIATE": env_bool("JOB_QUEUE_IMMEDIATE", False),
+        # Test-only slow-down between two items of a job (the SIGKILL test); 0 in production.
+        "JOB_ITEM_DELAY_SECONDS": float(os.environ.get("JOB_ITEM_DELAY_SECONDS", "0")),
+        # A class ZIP of up to this many certificates stays a direct download; more is a job.
+        "CERTIFICATE_ZIP_DIRECT_MAX": int(os.environ.get("CERTIFICATE_ZIP_DIRECT_MAX", "20")),
+        # A completion export of more rows than this (CSV or XLSX) is a job; fewer: a direct download.
+        "RECORDS_EXPORT_DIRECT_MAX": int(os.environ.get("RECORDS_EXPORT_DIRECT_MAX", "10000")),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; sessions expire on their own
     }

@@ -46,6 +46,14 @@ MATRIX = {
     ("GET", "/teach/"): {"instructor", "admin"},
     ("GET", "/teach/classes/<int:cohort_id>"): {"instructor", "admin"},
     ("GET", "/teach/classes/<int:cohort_id>/certificates.zip"): {"instructor", "admin"},
+    ("POST", "/teach/classes/<int:cohort_id>/certificates-job"): {"instructor", "admin"},  # the ZIP as a job (issue 18)
+    # Background jobs (issue 18): then the job's kind decides (a class ZIP: its owners and admins; others 404).
+    ("GET", "/jobs/"): SIGNED_IN,
+    ("GET", "/jobs/<int:job_id>"): SIGNED_IN,
+    ("GET", "/jobs/<int:job_id>/status"): SIGNED_IN,
+    ("POST", "/jobs/<int:job_id>/cancel"): SIGNED_IN,
+    ("POST", "/jobs/<int:job_id>/retry"): SIGNED_IN,
+    ("GET", "/jobs/<int:job_id>/download"): SIGNED_IN,
     ("GET", "/teach/classes/new"): {"instructor", "admin"},
     ("POST", "/teach/classes/new"): {"instructor", "admin"},
     ("GET", "/teach/classes/<int:cohort_id>/edit"): {"instructor", "admin"},
@@ -204,6 +212,7 @@ SAMPLE = {
     "<int:request_id>": "999999",
     "<int:department_id>": "999999",
     "<int:session_id>": "999999",
+    "<int:job_id>": "999999",
     "<origin>": "distress",
     "<code>": "ABCD-EFGH-JKMN-PQRS-TVWX",
     "<contact_id>": "yorisoi",

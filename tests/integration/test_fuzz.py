@@ -17,6 +17,7 @@ for form requests carrying NUL or 10,000 characters, which no field accepts.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import io
@@ -38,7 +39,7 @@ from tests.support.learner import Learner, quiz_form, survey_form
 from training.content import load_checked
 from training.demo import simulate_learning
 from training.extensions import db
-from training.models import ApiToken, Assignment, Base, Certificate, Cohort, QuizAttempt, RosterUpload, User
+from training.models import ApiToken, Assignment, Base, Certificate, Cohort, Job, QuizAttempt, RosterUpload, User, utcnow
 
 CONTENT = load_checked(Path(__file__).resolve().parents[2])
 COURSE = CONTENT.course(SAMPLE["<course_id>"])
@@ -94,6 +95,7 @@ BODY_IGNORED = {"/teach/classes/<int:cohort_id>/assignments/<int:assignment_id>/
                 "/learn/<course_id>/scenarios/<scenario_id>/start",  # opens a run when none is open
                 "/learn/<course_id>/m/<module_id>/s/<section_id>/next",  # marks the section read
                 "/records/tokens/<int:token_id>/revoke",
+                "/teach/classes/<int:cohort_id>/certificates-job",  # starts the class's ZIP job (issue 18)
                 "/teach/classes/<int:cohort_id>/archive"}  # undone after its fuzz (UNDO_AFTER)
 #: Routes whose real click is undone after their fuzz, so the routes after them meet the same world.
 UNDO_AFTER = {"/teach/classes/<int:cohort_id>/archive": lambda real: _set_archived(real, False)}
@@ -180,13 +182,17 @@ def _world(app, create_user_factory, who: str) -> dict[str, str]:
         upload = RosterUpload(cohort_id=cohort_id, user_id=owner.id, filename="名簿.csv",
                               data="login_id,display_name\r\n".encode())
         token = ApiToken(name="ファズ", token_hash="f" * 64, prefix="fuzz")
-        db.session.add_all([assignment, upload, token])
+        # A finished class ZIP job (issue 18) whose file is not there: its routes run past the checks.
+        job = Job(kind="certificate_zip", owner_id=owner.id, title="修了証のZIP", params={"cohort_id": cohort_id},
+                  status="done", file_path="/nonexistent/fuzz.zip", file_name="fuzz.zip",
+                  expires_at=utcnow() + dt.timedelta(days=7))
+        db.session.add_all([assignment, upload, token, job])
         db.session.commit()
         certificate = db.session.scalar(select(Certificate).where(Certificate.user_id == member_id))
         attempt_id = db.session.scalar(select(QuizAttempt.id).where(QuizAttempt.user_id == member_id).limit(1))
         real = {**SAMPLE, "<int:user_id>": str(member_id), "<int:cohort_id>": str(cohort_id),
                 "<int:assignment_id>": str(assignment.id), "<int:upload_id>": str(upload.id),
-                "<int:token_id>": str(token.id), "<int:certificate_id>": str(certificate.id),
+                "<int:token_id>": str(token.id), "<int:certificate_id>": str(certificate.id), "<int:job_id>": str(job.id),
                 "<int:attempt_id>": str(attempt_id), "<code>": certificate.verification_code,
                 "owner_login": owner_login, "who": who}
     return real

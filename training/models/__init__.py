@@ -4,6 +4,7 @@ from training.models.audit import AuditEntry
 from training.models.base import Base, UTCDateTime, utcnow
 from training.models.certificate import Certificate
 from training.models.checkin import CheckIn
+from training.models.job import JOB_STATUSES, Job
 from training.models.department import REORG_KINDS, Department, DepartmentSuccessor
 from training.models.contact import ContactEdit, ContactRevision, ContactVerification
 from training.models.cohort import Assignment, Cohort, CohortMember, CohortOwner, Reminder, RosterUpload
@@ -44,6 +45,8 @@ __all__ = [
     "CourseCompletion",
     "Department",
     "DepartmentSuccessor",
+    "JOB_STATUSES",
+    "Job",
     "REORG_KINDS",
     "LimitEvent",
     "ModuleCompletion",

@@ -5,8 +5,8 @@ import datetime as dt
 import io
 import re
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context,
-                   url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+                   stream_with_context, url_for)
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -110,6 +110,8 @@ def export_page():
         # A file with only a header would look like a failed download: say so on the page.
         return render_template("records/export.html", **_form_context(
             values, empty="選んだ条件に合う修了記録はありません。ファイルは作っていません。年度や所属などの条件を見直してください。"))
+    if count > current_app.config["RECORDS_EXPORT_DIRECT_MAX"]:
+        return _export_job(values, fmt, filters, content, today, count)
     if fmt == "csv_cp932" and values.get("replace") != "1":
         problems = export.cp932_problems(export.text_rows(filters, content, today))
         if problems:
@@ -137,6 +139,19 @@ def export_page():
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _export_job(values, fmt, filters, content, today, count):
+    """A large export is made by the worker (issue 18); its page shows the progress and the file."""
+    from training import jobs
+
+    form = {k: v for k, v in values.items() if k != "csrf_token" and v}
+    suffix = ".xlsx" if fmt == "xlsx" else ("-sjis.csv" if fmt == "csv_cp932" else ".csv")
+    name = f"completions-{clock.file_stamp()}{suffix}"
+    title = f"修了記録の出力（{count:,}件・{filters.describe(content)}）"
+    job = jobs.start("records_export", current_user, {"form": form, "today": today.isoformat()},
+                     title=title if len(title) <= 200 else title[:199] + "…", file_name=name)
+    return redirect(url_for("jobs.job_page", job_id=job.id))
 
 
 @bp.route("/")

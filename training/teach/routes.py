@@ -1,7 +1,7 @@
 """Instructor pages: the classes one runs, their members' completions and certificates."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import noload
@@ -108,7 +108,9 @@ def cohort_page(cohort: Cohort, form=None, status: int = 200):
         .order_by(ModuleCompletion.completed_at, ModuleCompletion.id))
     } if module_ids and ids else {}
     # The certificate of the completion shown (each completion has its own).
-    by_completion = {c.course_completion_id: c for c in current_certificates(ids)}
+    members_certificates = current_certificates(ids)
+    by_completion = {c.course_completion_id: c for c in members_certificates}
+    zip_count = len(zip_filter(cohort, members_certificates))
     # The class's rule: completions from before its start count only if the class says so.
     since = years.counts_since(cohort)
     earlier = {key: c.completed_at for key, c in completions.items() if not years.counts(c.completed_at, since)}
@@ -123,29 +125,63 @@ def cohort_page(cohort: Cohort, form=None, status: int = 200):
                            owners=owners,
                            completions=completions, module_done=module_done, certificates=certificates, today=today,
                            assign_form=form or assignment_form(content, cohort), earlier=earlier,
+                           zip_count=zip_count, zip_direct=zip_is_direct(zip_count),
                            class_start=years.start_date(cohort), confirm_form=ConfirmForm(),
                            sessions=db.session.scalars(select(TrainingSession).where(
                                TrainingSession.cohort_id == cohort.id).order_by(TrainingSession.held_on)).all(),
                            states={c.id: STATE_LABELS[state(c, today)] for c in certificates.values()}), status
 
 
+def class_certificates(cohort: Cohort):
+    """The certificates of the class's ZIP: every member's current, unrevoked certificate of
+    the class's courses (a completion from before the class's start is not the class's)."""
+    member_ids = db.session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)).all()
+    return zip_filter(cohort, current_certificates(member_ids))
+
+
+def zip_filter(cohort: Cohort, certificates):
+    """Of the members' current certificates, those the class's ZIP holds."""
+    course_ids = {c.id for c in cohort_courses(cohort)}
+    since = years.counts_since(cohort)
+    start = years.start_date(cohort)
+    return [c for c in certificates
+            if c.course_id in course_ids and not c.revoked_at and (since is None or c.completed_on >= start)]
+
+
+def zip_is_direct(count: int) -> bool:
+    """Up to CERTIFICATE_ZIP_DIRECT_MAX certificates (a few seconds of rendering) stay a direct download."""
+    return count <= current_app.config["CERTIFICATE_ZIP_DIRECT_MAX"]
+
+
 @bp.route("/classes/<int:cohort_id>/certificates.zip")
 @roles_required("instructor", "admin")
 def certificates_zip(cohort_id: int):
-    """Every current certificate of the class's members, as one ZIP, streamed."""
+    """A small class's certificates as one ZIP, streamed. A larger class's ZIP is a job (POST)."""
     cohort = load_cohort(cohort_id)
-    course_ids = {c.id for c in cohort_courses(cohort)}
-    member_ids = db.session.scalars(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)).all()
+    certificates = class_certificates(cohort)
+    if not zip_is_direct(len(certificates)):
+        flash(f"修了証が{len(certificates)}件あり時間がかかるため、画面の裏で作成します。"
+              "「修了証をまとめて作成（ZIP）」を押してください。", "info")
+        return redirect(url_for("teach.cohort", cohort_id=cohort.id))
     settings = load_settings()
-    # The class's rule: a certificate of a completion from before its start is not the class's.
-    since = years.counts_since(cohort)
-    start = years.start_date(cohort)
-    items = [(file_name(c), certificate_data(c, settings)) for c in current_certificates(member_ids)
-             if c.course_id in course_ids and not c.revoked_at and (since is None or c.completed_on >= start)]
+    items = [(file_name(c), certificate_data(c, settings)) for c in certificates]
     response = Response(stream_zip(items), mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="class-{cohort.id}-certificates-{clock.file_stamp()}.zip"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.route("/classes/<int:cohort_id>/certificates-job", methods=["POST"])
+@roles_required("instructor", "admin")
+def certificates_zip_job(cohort_id: int):
+    """Start the class's certificate ZIP as a background job and go to its page."""
+    from training import jobs
+
+    cohort = load_cohort(cohort_id)
+    job = jobs.start("certificate_zip", current_user, {"cohort_id": cohort.id},
+                     title=f"修了証のZIP（{cohort.name}）",
+                     file_name=f"class-{cohort.id}-certificates-{clock.file_stamp()}.zip")
+    return redirect(url_for("jobs.job_page", job_id=job.id))
 
 
 def _matrix(cohort, values):

@@ -1,0 +1,45 @@
+"""The registry of job kinds. A kind says how to run the work, who may see and download the
+result, and what to audit on download; a new kind is one module that calls :func:`register`
+(see training/jobs/certificate_zip.py, about 30 lines) and one line at the bottom of this file.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from training.models import Job, User
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    #: Japanese, for the lists ("修了証のZIP").
+    label: str
+    #: ``run(job, target, progress)``: write the file into ``target`` (binary); call
+    #: ``progress.start(total)`` once, then ``progress(done)`` after each item; raise
+    #: ``runner.JobError("…")`` for a failure to explain in Japanese. Runs in the worker, in an
+    #: app and request context; end any read transaction before the long part (SQLite).
+    run: Callable[[Job, BinaryIO, object], None]
+    #: ``can_access(user, job)``: who may see the job and download its file besides nobody;
+    #: checked on every job page, so losing the right (a class handed over) ends it.
+    can_access: Callable[[User, Job], bool]
+    mimetype: str
+    #: Audit action written on each download (with the job's id and file name).
+    audit_action: str
+    #: More detail for that audit entry (``audit_detail(job) -> dict``), as the direct download writes.
+    audit_detail: Callable[[Job], dict] | None = None
+    #: The file's type when it depends on the job (``mimetype_for(job)``); else ``mimetype``.
+    mimetype_for: Callable[[Job], str] | None = None
+
+
+KINDS: dict[str, JobKind] = {}
+
+
+def register(kind: JobKind) -> JobKind:
+    KINDS[kind.name] = kind
+    return kind
+
+
+from training.jobs import certificate_zip  # noqa: E402,F401 - registers "certificate_zip"
+from training.jobs import records_export  # noqa: E402,F401 - registers "records_export"

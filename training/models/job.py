@@ -1,0 +1,59 @@
+"""Background jobs (issue 18): the record of truth for long work done by ``training worker``."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from training.models.base import Base, JSONType, UTCDateTime, utcnow
+
+#: Status -> Japanese label.
+JOB_STATUSES = {
+    "queued": "順番待ち",
+    "running": "作成中",
+    "done": "完了",
+    "failed": "失敗",
+    "cancelled": "取り消し",
+}
+
+
+class Job(Base):
+    """One piece of long work (a class's certificate ZIP, a large export…).
+
+    The queue (Huey) only carries the job's id; everything the pages show is here: status,
+    progress (``done_items`` of ``total_items``), times, the Japanese error, and the file the
+    job wrote into the instance folder's ``jobs/`` directory, kept until ``expires_at``.
+    ``heartbeat_at`` is renewed by the worker while it runs the job: a running job whose
+    heartbeat is stale belongs to a worker that died, and is queued again (``attempts``).
+    """
+
+    __tablename__ = "job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    params: Mapped[dict] = mapped_column(JSONType, default=dict)
+    status: Mapped[str] = mapped_column(String(12), default="queued", index=True)
+    done_items: Mapped[int] = mapped_column(Integer, default=0)
+    total_items: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)
+    file_path: Mapped[str | None] = mapped_column(String(500))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def status_label(self) -> str:
+        return JOB_STATUSES.get(self.status, self.status)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed", "cancelled")
