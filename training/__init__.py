@@ -79,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from training.admin import contact_routes  # noqa: F401 - adds the contact and directory views to admin_bp
     from training.admin import department_routes  # noqa: F401 - adds the department master views to admin_bp
+    from training.admin import retention_routes  # noqa: F401 - adds /admin/retention to admin_bp
     from training.admin.routes import bp as admin_bp
     from training.auth.routes import bp as auth_bp
     from training.certificates.routes import bp as certificates_bp

@@ -84,5 +84,7 @@ def load_settings(instance_path: str) -> dict:
         "CERTIFICATE_ZIP_DIRECT_MAX": int(os.environ.get("CERTIFICATE_ZIP_DIRECT_MAX", "20")),
         # A completion export of more rows than this (CSV or XLSX) is a job; fewer: a direct download.
         "RECORDS_EXPORT_DIRECT_MAX": int(os.environ.get("RECORDS_EXPORT_DIRECT_MAX", "10000")),
+        # Reminders by SMTP to more people than this are sent by a job (progress, cancel); fewer: in the request.
+        "REMINDER_DIRECT_MAX": int(os.environ.get("REMINDER_DIRECT_MAX", "10")),
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; sessions expire on their own
     }

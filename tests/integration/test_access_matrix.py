@@ -140,6 +140,8 @@ MATRIX = {
     ("POST", "/join"): PUBLIC,
     ("GET", "/admin/settings"): {"admin"},
     ("POST", "/admin/settings"): {"admin"},
+    ("GET", "/admin/retention"): {"admin"},  # issue 18: who is due, and a retention run as a job
+    ("POST", "/admin/retention"): {"admin"},
     ("GET", "/admin/users"): {"admin"},
     ("GET", "/admin/users/new"): {"admin"},
     ("POST", "/admin/users/new"): {"admin"},

@@ -84,7 +84,7 @@ class SiteSettingsForm(JapaneseForm):
     yearly_target = IntegerField("年間のゲートキーパー養成目標（人。計画では350人）",
                                  validators=[DataRequired("目標人数を入力してください。"),
                                              NumberRange(1, 100000, "1以上の人数を入力してください。")])
-    retention_years = IntegerField("受講者の個人情報の保存年数（0は期限なし。`training retention` で削除）",
+    retention_years = IntegerField("受講者の個人情報の保存年数（0は期限なし。「個人情報の削除（保存期間）」のページか `training retention` で削除）",
                                    validators=[Optional(), NumberRange(0, 50, "0〜50年で入力してください。")])
     seal = FileField("公印の画像（PNG または JPEG、300KB まで。任意）")
     remove_seal = BooleanField("公印の画像を削除する")

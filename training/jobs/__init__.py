@@ -20,7 +20,7 @@ QUEUE_ERROR = ("処理の順番待ちに登録できませんでした。しば�
                "続くときはシステム管理者にご連絡ください。")
 
 
-def start(kind: str, owner, params: dict, *, title: str, file_name: str) -> Job:
+def start(kind: str, owner, params: dict, *, title: str, file_name: str | None) -> Job:
     """Record and queue a job; an identical job of the same person still queued or running is
     returned instead (a second click starts nothing new). Commits."""
     from training.jobs.kinds import KINDS

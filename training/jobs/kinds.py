@@ -1,6 +1,11 @@
 """The registry of job kinds. A kind says how to run the work, who may see and download the
 result, and what to audit on download; a new kind is one module that calls :func:`register`
 (see training/jobs/certificate_zip.py, about 30 lines) and one line at the bottom of this file.
+
+A kind with ``file=False`` (sending reminders, a retention run) writes no file: its run
+function gets ``target=None``, may keep a small result in ``progress.result`` (a dict, stored
+in the job's ``params["result"]`` when the run ends, however it ends), and its ``summary(job)``
+says in Japanese what was done; the job page shows that instead of a download button.
 """
 from __future__ import annotations
 
@@ -31,6 +36,15 @@ class JobKind:
     audit_detail: Callable[[Job], dict] | None = None
     #: The file's type when it depends on the job (``mimetype_for(job)``); else ``mimetype``.
     mimetype_for: Callable[[Job], str] | None = None
+    #: False for work that leaves no file (its result is a summary on the job page).
+    file: bool = True
+    #: ``summary(job) -> str | None``: what a finished (or cancelled, or failed) run did, in Japanese.
+    summary: Callable[[Job], str | None] | None = None
+    #: ``details(job) -> list[tuple[str, str]]``: rows to list under the summary (e.g. each
+    #: reminder that could not be sent, with why), or None.
+    details: Callable[[Job], list] | None = None
+    #: Where the person goes back to from the job page: ``back(job) -> (label, url)`` or None.
+    back: Callable[[Job], tuple[str, str] | None] | None = None
 
 
 KINDS: dict[str, JobKind] = {}
@@ -43,3 +57,5 @@ def register(kind: JobKind) -> JobKind:
 
 from training.jobs import certificate_zip  # noqa: E402,F401 - registers "certificate_zip"
 from training.jobs import records_export  # noqa: E402,F401 - registers "records_export"
+from training.jobs import reminders  # noqa: E402,F401 - registers "reminders" (no file)
+from training.jobs import retention  # noqa: E402,F401 - registers "retention" (no file)

@@ -65,7 +65,9 @@ def progress_of(job: Job, now: dt.datetime | None = None) -> dict:
         text = "取り消しました。"
     else:
         text = "失敗しました。"
-    return {"status": job.status, "label": job.status_label, "done": done, "total": total, "percent": percent,
+    kind = KINDS.get(job.kind)
+    label = "実行中" if job.status == "running" and kind is not None and not kind.file else job.status_label
+    return {"status": job.status, "label": label, "done": done, "total": total, "percent": percent,
             "left": left, "text": text, "finished": job.finished}
 
 
@@ -87,9 +89,15 @@ def job_page(job_id: int):
 
 
 def _page(job: Job, status: int = 200, gone: bool = False):
-    gone = gone or (job.status == "done" and not job.file_path)
-    return render_template("jobs/job.html", job=job, kind=KINDS.get(job.kind), progress=progress_of(job),
-                           gone=gone, days=current_app.config["JOB_FILE_DAYS"]), status
+    kind = KINDS.get(job.kind)
+    with_file = kind is None or kind.file
+    gone = with_file and (gone or (job.status == "done" and not job.file_path))
+    summary = kind.summary(job) if kind and kind.summary and job.status != "queued" else None
+    details = kind.details(job) if kind and kind.details and job.finished else None
+    back = kind.back(job) if kind and kind.back else None
+    return render_template("jobs/job.html", job=job, kind=kind, progress=progress_of(job), gone=gone,
+                           with_file=with_file, summary=summary, details=details, back=back,
+                           days=current_app.config["JOB_FILE_DAYS"]), status
 
 
 @bp.route("/<int:job_id>/status")
@@ -119,6 +127,10 @@ def cancel(job_id: int):
 @roles_required()
 def retry(job_id: int):
     job = _load(job_id)
+    kind = KINDS.get(job.kind)
+    if kind is not None and not kind.file and job.status == "done":
+        flash("この処理は終わっています。やり直す必要はありません。", "error")  # no file to make again
+        return redirect(url_for("jobs.job_page", job_id=job_id))
     now = utcnow()
     old_file = job.file_path
     # Failed or cancelled; or done, with its file erased after the keeping time.
@@ -137,7 +149,7 @@ def retry(job_id: int):
     if old_file:
         Path(old_file).unlink(missing_ok=True)
     submit(job_id)
-    flash("もう一度作成します。", "info")
+    flash("もう一度作成します。" if kind is None or kind.file else "もう一度実行します。", "info")
     return redirect(url_for("jobs.job_page", job_id=job_id))
 
 
@@ -147,7 +159,7 @@ def retry(job_id: int):
 def download(job_id: int):
     job = _load(job_id)
     kind = KINDS.get(job.kind)
-    if job.status != "done":
+    if job.status != "done" or (kind is not None and not kind.file):
         return redirect(url_for("jobs.job_page", job_id=job_id))
     path = Path(job.file_path) if job.file_path else None
     if kind is None or path is None or not path.is_file() or (job.expires_at and job.expires_at <= utcnow()):

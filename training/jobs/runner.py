@@ -47,6 +47,9 @@ class Progress:
         self._engine, self._job_id, self._interval, self._delay = engine, job_id, interval, delay
         self._last = 0.0
         self.total: int | None = None
+        #: A kind without a file keeps what it did here (a small dict of JSON values); the
+        #: runner stores it in the job's ``params["result"]`` when the run ends, however it ends.
+        self.result: dict | None = None
 
     def _write(self, **values) -> None:
         with self._engine.begin() as connection:
@@ -104,6 +107,16 @@ def _discard(path: Path) -> None:
         log.warning("could not remove %s", path, exc_info=True)
 
 
+def _store_result(engine, job: Job, result: dict | None) -> None:
+    """Keep a no-file kind's result in ``params["result"]`` (whatever the job's status now: a
+    cancelled run's result says how far it got). The params are otherwise left as they were."""
+    params = {k: v for k, v in (job.params or {}).items() if k != "result"}
+    if result is not None:
+        params["result"] = result
+    with engine.begin() as connection:
+        connection.execute(update(Job).where(Job.id == job.id).values(params=params))
+
+
 def execute(app: Flask, job_id: int) -> None:
     """Run one job (called by the Huey task, inside an app context)."""
     from training.jobs.kinds import KINDS
@@ -132,6 +145,16 @@ def execute(app: Flask, job_id: int) -> None:
         # The run function sees a request to the address the job was started from (links on
         # certificates, url_for), as the synchronous download did.
         with app.test_request_context(base_url=job.params.get("base_url") or None):
+            if not kind.file:
+                try:
+                    kind.run(job, None, progress)
+                finally:
+                    db.session.rollback()
+                    _store_result(engine, job, progress.result)
+                done_at = utcnow()
+                _finish(engine, job_id, "running", status="done", finished_at=done_at, heartbeat_at=done_at,
+                        done_items=progress.total if progress.total is not None else Job.done_items)
+                return
             with open(part, "wb") as target:
                 kind.run(job, target, progress)
             db.session.rollback()

@@ -229,17 +229,37 @@ def _send(form):
             return _back(year, status, department)
     totals = {"sent": 0, "failed": 0, "queued": 0, "no_email": 0, "skipped": 0}
     record = []
+    by_job = reminder_mail.use_job(sum(len(members) for members in groups.values()))
+    pending = 0
     for g, members in groups.items():
         subject, body = _message(members[0], note, url)
-        counts = reminder_mail.send(members[0].cohort, [r.user for r in members], subject, body, current_user,
-                                    keys[g], target_key=g[1], audit_action=None)
+        if by_job:
+            # Recorded here (pending); the worker sends them (training/jobs/reminders.py).
+            counts, waiting = reminder_mail.record(members[0].cohort, [r.user for r in members], subject, body,
+                                                   current_user, keys[g], target_key=g[1])
+            pending += waiting
+        else:
+            counts = reminder_mail.send(members[0].cohort, [r.user for r in members], subject, body, current_user,
+                                        keys[g], target_key=g[1], audit_action=None)
         for key in totals:
             totals[key] += counts[key]
         record.append({"cohort": g[0], "target": g[1], "batch": keys[g], **counts})
+    where = f"（{len(groups)}つのクラス・対象ごとに記録しました）" if len(groups) > 1 else ""
+    if by_job and pending:
+        from training import jobs
+
+        job = jobs.start("reminders", current_user,
+                         {"scope": "records", "year": year, "batches": [[keys[g], g[0], g[1]] for g in groups]},
+                         title=f"受講のお願いの送信（{year}年度の未修了者・{len(groups)}つのクラス・対象）", file_name=None)
+        job_id = job.id
+        audit.record("records.reminders", fiscal_year=year, batch=batch, groups=record, note=bool(note), job=job_id,
+                     pending=pending, **totals)
+        db.session.commit()
+        flash(reminder_mail.job_message(pending, totals, left_out=left_out, finished=finished) + where, "info")
+        return redirect(url_for("jobs.job_page", job_id=job_id))
     audit.record("records.reminders", fiscal_year=year, batch=batch, groups=record, note=bool(note), **totals)
     db.session.commit()
-    flash(reminder_mail.result_message(totals, left_out=left_out, finished=finished)
-          + (f"（{len(groups)}つのクラス・対象ごとに記録しました）" if len(groups) > 1 else ""), "info")
+    flash(reminder_mail.result_message(totals, left_out=left_out, finished=finished) + where, "info")
     return _back(year, status, department)
 
 

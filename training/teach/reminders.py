@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from email.utils import formataddr
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -31,7 +31,7 @@ from training import audit
 from training.dates import format_date
 from training.email_addresses import EmailAddressError, normalise_email
 from training.extensions import db
-from training.models import Reminder, utcnow
+from training.models import Reminder, User, utcnow
 
 GROUPS = {"overdue": "期限を過ぎた方", "not_started": "まだ始めていない方", "in_progress": "受講中の方"}
 STATUS_LABELS = {"pending": "送信待ち（処理中）", "sending": "送信中（結果不明）", "sent": "送信済み",
@@ -92,6 +92,20 @@ def result_message(counts: dict[str, int], *, left_out: int = 0, finished: int =
     """What a send did, in Japanese, for the flash message after the form."""
     message = (f"送信 {counts['sent']}件・送信失敗 {counts['failed']}件・送信待ち（送信箱） {counts['queued']}件・"
                f"メールアドレスなし {counts['no_email']}件を記録しました。")
+    return message + _left_alone(counts, left_out, finished)
+
+
+def job_message(pending: int, counts: dict[str, int], *, left_out: int = 0, finished: int = 0) -> str:
+    """The flash message when a large send was handed to a job."""
+    message = f"送信待ちのお願いが{pending}件あります。送信は画面の裏で行います（このページで進み具合が分かります）。"
+    if counts["failed"] or counts["no_email"]:
+        message += (f"ほかに、送信失敗（アドレスの形式の誤り） {counts['failed']}件・メールアドレスなし "
+                    f"{counts['no_email']}件を記録しました。")
+    return message + _left_alone(counts, left_out, finished)
+
+
+def _left_alone(counts: dict[str, int], left_out: int, finished: int) -> str:
+    message = ""
     if counts["skipped"]:
         message += (f"この送信はすでに受け付けていたため、すでに記録されていた{counts['skipped']}件のお願いは"
                     "送っていません（二重送信の防止）。")
@@ -150,35 +164,35 @@ def _message(reminder: Reminder, name: str) -> EmailMessage:
     return message
 
 
-def _deliver(reminder: Reminder, name: str) -> None:
-    """Send one claimed reminder and set its result; never raises for a mail problem."""
+def _deliver(message: EmailMessage | None, problem: str | None, reminder_id: int) -> tuple[str, str | None]:
+    """Send one claimed reminder's mail; (status, error) of the result. Never raises for a
+    mail problem (``problem``: the mail could not even be written)."""
+    if message is None:
+        return "failed", problem
     try:
-        _send(_message(reminder, name))
-        reminder.status, reminder.error = "sent", None
+        _send(message)
+        return "sent", None
     except (OSError, smtplib.SMTPException, ValueError) as exc:
         # Refused recipient, server down, timeout, or a header that cannot be written.
-        reminder.status, reminder.error = "failed", str(exc)[:500]
+        return "failed", str(exc)[:500]
     except Exception as exc:  # noqa: BLE001 - one odd failure must not stop the rest of the batch
-        current_app.logger.exception("reminder %s could not be sent", reminder.id)
-        reminder.status, reminder.error = "failed", f"{type(exc).__name__}: {exc}"[:500]
+        current_app.logger.exception("reminder %s could not be sent", reminder_id)
+        return "failed", f"{type(exc).__name__}: {exc}"[:500]
 
 
-def send(cohort, users, subject: str, body: str, sender, batch_key: str,
-         target_key: str | None = None, audit_action: str | None = "class.reminders") -> dict[str, int]:
-    """Record and send (or queue) one reminder per user under ``batch_key``; returns what
-    this request did, by status, plus ``skipped``: people already recorded in this batch.
-    ``target_key`` (a teach.targets.Target key) is stored on each row: what it asks for.
-    ``audit_action``: None when the caller records one audit entry for several sends.
-
-    Commits as it goes (the rows first, then each claim and each result): a reminder must be
-    on record before its SMTP call, so that no retry can send it again.
-    """
+def record(cohort, users, subject: str, body: str, sender, batch_key: str,
+           target_key: str | None = None) -> tuple[dict[str, int], int]:
+    """Record one reminder per user under ``batch_key`` (pending when SMTP is configured,
+    otherwise queued in the outbox) and commit; nothing is sent here. Returns what this
+    request recorded by status (``pending`` rows are not counted: :func:`deliver_pending`
+    counts them when it sends), plus ``skipped``: people already recorded in this batch; and
+    how many of this batch's rows are pending now."""
     counts = {"sent": 0, "failed": 0, "queued": 0, "no_email": 0, "skipped": 0}
     use_smtp = smtp_configured()
     subject, now = _one_line(subject)[:200], utcnow()
-    names = {user.id: user.display_name for user in users}
+    ids = [user.id for user in users]
     known = set(db.session.scalars(select(Reminder.user_id).where(
-        Reminder.batch_key == batch_key, Reminder.user_id.in_(list(names) or [-1]))))
+        Reminder.batch_key == batch_key, Reminder.user_id.in_(ids or [-1]))))
     rows = []
     for user in users:
         if user.id in known:
@@ -193,8 +207,27 @@ def send(cohort, users, subject: str, body: str, sender, batch_key: str,
     for row in rows:
         if row["user_id"] in inserted and row["status"] in counts:
             counts[row["status"]] += 1
+    counts["skipped"] = len(users) - len(inserted)
+    return counts, pending_count([batch_key])
+
+
+def pending_count(batch_keys: list[str]) -> int:
+    """How many reminders of these batches wait to be sent (ends the read: SQLite's lock)."""
+    count = db.session.scalar(select(func.count()).select_from(Reminder).where(
+        Reminder.batch_key.in_(batch_keys or ["-"]), Reminder.status == "pending")) or 0
+    db.session.commit()
+    return count
+
+
+def deliver_pending(batch_key: str, counts: dict[str, int], names: dict[int, str] | None = None,
+                    after_each=None) -> None:
+    """Send the batch's pending reminders, one claim and one commit per message, adding each
+    result to ``counts``. ``names``: display names by user id (read from the database when
+    missing). ``after_each()`` is called after each message's result is committed (the job's
+    progress; it may raise to stop between two messages)."""
     pending = db.session.scalars(select(Reminder.id).where(
         Reminder.batch_key == batch_key, Reminder.status == "pending").order_by(Reminder.id)).all()
+    db.session.commit()
     for reminder_id in pending:
         # Whoever turns pending into sending owns the call; a parallel request gets 0 rows.
         claimed = db.session.execute(update(Reminder).where(Reminder.id == reminder_id, Reminder.status == "pending")
@@ -203,11 +236,44 @@ def send(cohort, users, subject: str, body: str, sender, batch_key: str,
         if not claimed:
             continue
         reminder = db.session.get(Reminder, reminder_id)
-        _deliver(reminder, names.get(reminder.user_id, ""))
+        if names is not None and reminder.user_id in names:
+            name = names[reminder.user_id]
+        else:
+            name = db.session.scalar(select(User.display_name).where(User.id == reminder.user_id)) or ""
+        message, problem = None, None
+        try:
+            message = _message(reminder, name)
+        except ValueError as exc:  # a header that cannot be written
+            problem = str(exc)[:500]
+        db.session.commit()  # no transaction (on SQLite: no write lock) is held during the SMTP call
+        status, error = _deliver(message, problem, reminder_id)
+        db.session.execute(update(Reminder).where(Reminder.id == reminder_id).values(status=status, error=error))
         db.session.commit()
-        counts[reminder.status] += 1
-    counts["skipped"] = len(users) - len(inserted)
+        counts[status] += 1
+        if after_each is not None:
+            after_each()
+
+
+def send(cohort, users, subject: str, body: str, sender, batch_key: str,
+         target_key: str | None = None, audit_action: str | None = "class.reminders") -> dict[str, int]:
+    """Record and send (or queue) one reminder per user under ``batch_key``; returns what
+    this request did, by status, plus ``skipped``: people already recorded in this batch.
+    ``target_key`` (a teach.targets.Target key) is stored on each row: what it asks for.
+    ``audit_action``: None when the caller records one audit entry for several sends.
+
+    Commits as it goes (the rows first, then each claim and each result): a reminder must be
+    on record before its SMTP call, so that no retry can send it again. A large send goes to
+    a job instead (:func:`record`, then training/jobs/reminders.py calls :func:`deliver_pending`).
+    """
+    counts, _pending = record(cohort, users, subject, body, sender, batch_key, target_key)
+    deliver_pending(batch_key, counts, {user.id: user.display_name for user in users})
     if audit_action:
         audit.record(audit_action, target_type="cohort", target_id=cohort.id, batch=batch_key,
                      target=target_key, **counts)
     return counts
+
+
+def use_job(recipients: int) -> bool:
+    """True when a send to this many people is long work: by SMTP, to more than
+    REMINDER_DIRECT_MAX people (the outbox only records rows: always direct)."""
+    return smtp_configured() and recipients > int(current_app.config.get("REMINDER_DIRECT_MAX", 10))

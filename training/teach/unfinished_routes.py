@@ -185,11 +185,38 @@ def _send(cohort, form):
         if not users:
             flash("24時間以内にお願いを送った方を除くと、送る相手がいません。" + NOTHING_SENT, "info")
             return _back(cohort, target, status, department)
+    if reminder_mail.use_job(len(users)):
+        return _send_by_job(cohort, target, users, subject, body, batch, left_out=left_out, finished=finished,
+                            status=status, department=department)
     counts = reminder_mail.send(cohort, users, subject, body, current_user, batch, target_key=target.key)
     db.session.commit()
     message = reminder_mail.result_message(counts, left_out=left_out, finished=finished)
     flash(message, "info")
     return _back(cohort, target, status, department)
+
+
+def _send_by_job(cohort, target, users, subject, body, batch, *, left_out, finished, status, department):
+    """More than REMINDER_DIRECT_MAX people by SMTP: the rows are recorded here (pending), the
+    worker sends them (training/jobs/reminders.py) and the job page shows how far it is."""
+    from training import jobs
+
+    counts, pending = reminder_mail.record(cohort, users, subject, body, current_user, batch, target_key=target.key)
+    if not pending:
+        # Already sent (a resubmitted form whose job has finished): nothing to start.
+        audit.record("class.reminders", target_type="cohort", target_id=cohort.id, batch=batch,
+                     target=target.key, **counts)
+        db.session.commit()
+        flash(reminder_mail.result_message(counts, left_out=left_out, finished=finished), "info")
+        return _back(cohort, target, status, department)
+    job = jobs.start("reminders", current_user, {"scope": "class", "cohort_id": cohort.id, "target": target.key,
+                                                 "batches": [[batch, cohort.id, target.key]]},
+                     title=f"受講のお願いの送信（{cohort.name}・{target.label}）", file_name=None)
+    job_id = job.id
+    audit.record("class.reminders", target_type="cohort", target_id=cohort.id, batch=batch, target=target.key,
+                 job=job_id, pending=pending, **counts)
+    db.session.commit()
+    flash(reminder_mail.job_message(pending, counts, left_out=left_out, finished=finished), "info")
+    return redirect(url_for("jobs.job_page", job_id=job_id))
 
 
 @bp.route("/classes/<int:cohort_id>/unfinished.xlsx")

@@ -1,0 +1,70 @@
+"""Job kind: a retention run started from /admin/retention (issue 18): the trainees past the
+retention period lose their personal data (training/records/retention.py), ``STEP`` people per
+transaction, with progress (people erased n of m). The cron's ``training retention`` stays
+inline.
+
+Params: ``years`` (the setting when the admin confirmed) and ``as_of`` (the moment of the
+click, ISO): who is due is asked again when the job runs, against that moment, so someone who
+signed in since is spared and nobody who became due later is included. A cancel stops
+between two steps; the people already erased stay erased (it cannot be undone) and
+「続きを実行する」 erases the rest. One ``retention.erase`` audit entry per run, as the CLI
+writes, with how many were erased, by whom and ``via: job``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import url_for
+from sqlalchemy import select
+
+from training import audit
+from training.extensions import db
+from training.jobs.kinds import JobKind, register
+from training.models import Job, User
+
+#: People erased per transaction (and per progress step).
+STEP = 20
+
+
+def _run(job: Job, _target, progress) -> None:
+    from training.records import retention
+
+    years, as_of = int(job.params["years"]), dt.datetime.fromisoformat(job.params["as_of"])
+    ids = retention.due_ids(years, as_of)
+    owner_id = job.owner_id
+    db.session.commit()
+    progress.start(len(ids))
+    erased = 0
+    try:
+        for start in range(0, len(ids), STEP):
+            users = list(db.session.scalars(select(User).where(User.id.in_(ids[start:start + STEP]))))
+            erased += retention.erase_people(users)
+            db.session.commit()
+            progress.result = {"erased": erased, "due": len(ids)}
+            progress(erased)
+        progress.result = {"erased": erased, "due": len(ids)}
+    finally:
+        db.session.rollback()
+        audit.record("retention.erase", actor=db.session.get(User, owner_id), target_type="job", target_id=job.id,
+                     users=erased, years=years, via="job")
+        db.session.commit()
+
+
+def _summary(job: Job) -> str | None:
+    result = job.params.get("result")
+    if not result:
+        return None
+    text = f"{result['erased']}人の個人情報を削除しました（修了の件数は匿名で残しています）。"
+    if result["erased"] < result["due"]:
+        text += (f"対象{result['due']}人のうち、残りの{result['due'] - result['erased']}人はまだ削除していません。"
+                 "「続きを実行する」で削除できます。")
+    return text
+
+
+def _can_access(user: User, job: Job) -> bool:
+    return user.has_role("admin")
+
+
+KIND = register(JobKind(name="retention", label="保存期間を過ぎた個人情報の削除", run=_run, can_access=_can_access,
+                        mimetype="", audit_action="", file=False, summary=_summary,
+                        back=lambda job: ("個人情報の削除（保存期間）に戻る", url_for("admin.retention_page"))))
