@@ -43,7 +43,7 @@ def _run(job: Job, _target, progress) -> None:
         nonlocal done
         done += 1
         progress.result = {"sent": counts["sent"], "failed": counts["failed"]}
-        progress(done)
+        progress(done, every=True)  # a cancel stops before the next message
 
     owner = db.session.get(User, job.owner_id)
     db.session.commit()

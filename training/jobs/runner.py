@@ -63,11 +63,13 @@ class Progress:
         self._write(total_items=total, done_items=0)
         self._last = time.monotonic()
 
-    def __call__(self, done: int) -> None:
+    def __call__(self, done: int, *, every: bool = False) -> None:
+        """``every``: write (and so notice a cancel) after this item whatever the interval: for
+        items that are slow anyway and must not run one too many (a mail sent after a cancel)."""
         if self._delay:
             time.sleep(self._delay)  # JOB_ITEM_DELAY_SECONDS: the crash test's slow-down hook
         now = time.monotonic()
-        if now - self._last >= self._interval or done == self.total:
+        if every or now - self._last >= self._interval or done == self.total:
             self._last = now
             self._write(done_items=done)
 
