@@ -26,7 +26,7 @@ from training.auth.accounts import NewUser, create_user
 from training.content import current_content
 from training.demo import DEMO_CLASS_NAME, simulate_learning
 from training.extensions import db
-from training.models import Certificate, Cohort, QuizAttempt, Reminder, User
+from training.models import Certificate, Cohort, Job, QuizAttempt, Reminder, User
 
 pytestmark = pytest.mark.browser
 
@@ -120,6 +120,13 @@ def ids(live_server):
         attempt = {kind: db.session.scalar(select(QuizAttempt.id).where(
             QuizAttempt.user_id == counter.id, QuizAttempt.course_id == COURSE, QuizAttempt.kind == kind)
             .order_by(QuizAttempt.id).limit(1)) for kind in ("quiz", "scenario")}
+        # A retention run stopped part-way (issue 18): the job page of a kind without a file.
+        admin = db.session.scalar(select(User).where(User.login_id == "demo-admin"))
+        retention_job = Job(kind="retention", owner_id=admin.id, title="保存期間（5年）を過ぎた個人情報の削除（3人）",
+                            status="cancelled", params={"years": 5, "as_of": "2026-12-01T00:00:00+00:00",
+                                                        "result": {"erased": 2, "due": 3}})
+        db.session.add(retention_job)
+        db.session.commit()
         content = current_content()
         course = content.course(COURSE)
         first = content.module(course.modules[0])
@@ -137,6 +144,7 @@ def ids(live_server):
             "code": certificate.verification_code,
             "quiz_attempt": attempt["quiz"],
             "scenario_attempt": attempt["scenario"],
+            "retention_job": retention_job.id,
         }
 
 
@@ -318,6 +326,8 @@ PAGES: list[tuple[str, str, str | Callable]] = [
     ("admin", "user", "/admin/users/{user}"),
     ("admin", "new-user", "/admin/users/new"),
     ("admin", "settings", "/admin/settings"),
+    ("admin", "retention", "/admin/retention"),
+    ("admin", "job-without-file", "/jobs/{retention_job}"),
     ("admin", "audit-log", "/admin/audit"),
     ("admin", "help-contacts", "/admin/contacts"),
     ("admin", "help-contact-edit", "/admin/contacts/yorisoi"),
