@@ -88,7 +88,7 @@ def test_a_class_send_to_more_than_the_threshold_is_a_job_with_a_summary(app, sm
     job = _job(app, job_id)
     assert (job.kind, job.status, job.done_items, job.total_items, job.file_path) == ("reminders", "done", 3, 3, None)
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
-    assert "送信待ちのお願いが3件あります" in page  # the flash of the form
+    assert "送信待ちのお願いが3件あります" in page and "ほかに、メールアドレスなし 1件を記録しました" in page  # the flash
     assert "送信 2件・送信失敗 1件・メールアドレスなし 1件です。" in page
     assert f"受講者 1（{REFUSED}）" in page and "送信失敗：" in page and "550" in page
     assert f"/jobs/{job_id}/download" not in page and "保存期間" not in page and "未修了者・受講のお願いに戻る" in page

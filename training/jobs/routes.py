@@ -92,7 +92,7 @@ def _page(job: Job, status: int = 200, gone: bool = False):
     kind = KINDS.get(job.kind)
     with_file = kind is None or kind.file
     gone = with_file and (gone or (job.status == "done" and not job.file_path))
-    summary = kind.summary(job) if kind and kind.summary and job.status != "queued" else None
+    summary = kind.summary(job) if kind and kind.summary and job.finished else None
     details = kind.details(job) if kind and kind.details and job.finished else None
     back = kind.back(job) if kind and kind.back else None
     return render_template("jobs/job.html", job=job, kind=kind, progress=progress_of(job), gone=gone,

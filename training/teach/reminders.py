@@ -98,9 +98,10 @@ def result_message(counts: dict[str, int], *, left_out: int = 0, finished: int =
 def job_message(pending: int, counts: dict[str, int], *, left_out: int = 0, finished: int = 0) -> str:
     """The flash message when a large send was handed to a job."""
     message = f"送信待ちのお願いが{pending}件あります。送信は画面の裏で行います（このページで進み具合が分かります）。"
-    if counts["failed"] or counts["no_email"]:
-        message += (f"ほかに、送信失敗（アドレスの形式の誤り） {counts['failed']}件・メールアドレスなし "
-                    f"{counts['no_email']}件を記録しました。")
+    others = [f"{label} {counts[key]}件" for key, label in (("failed", "送信失敗（アドレスの形式の誤り）"),
+                                                            ("no_email", "メールアドレスなし")) if counts[key]]
+    if others:
+        message += f"ほかに、{'・'.join(others)}を記録しました。"
     return message + _left_alone(counts, left_out, finished)
 
 
