@@ -43,3 +43,4 @@ def register(kind: JobKind) -> JobKind:
 
 from training.jobs import certificate_zip  # noqa: E402,F401 - registers "certificate_zip"
 from training.jobs import records_export  # noqa: E402,F401 - registers "records_export"
+from training.jobs import yearly_report  # noqa: E402,F401 - registers "yearly_report"
