@@ -35,6 +35,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import resource
 import shutil
 import sys
@@ -78,6 +79,7 @@ class Cluster:
     balancer: Balancer
     redis: Redis
     postgres: PostgresControl
+    timings: dict = field(default_factory=dict)
 
     def stop(self) -> None:
         self.balancer.stop()
@@ -124,7 +126,10 @@ def start_cluster(folder: Path, postgres_url: str, trainees: int, workers: int) 
            "LOGIN_LIMIT_PER_ACCOUNT": ACCOUNT_LIMIT,
            # Every simulated trainee comes from 127.0.0.1: the per-address limit would refuse them.
            "LOGIN_LIMIT_PER_ADDRESS": "100000 per minute"}
+    mark = time.monotonic()
     people = setup_trainees(env, trainees, ADMIN)
+    timings = {"database and trainees": time.monotonic() - mark}
+    mark = time.monotonic()
     servers = {}
     for name in NAMES:
         server_folder = folder / name
@@ -136,11 +141,15 @@ def start_cluster(folder: Path, postgres_url: str, trainees: int, workers: int) 
     try:
         for server in servers.values():
             asyncio.run(server.wait_ready())
+        timings["app servers"] = time.monotonic() - mark
+        mark = time.monotonic()
         balancer.start()
         wait_for(lambda: all(balancer.status(name) == "UP" for name in NAMES), 20, "HAProxy: both servers UP")
+        timings["HAProxy"] = time.monotonic() - mark
     except BaseException:
         cluster.stop()
         raise
+    cluster.timings = timings
     return cluster, people
 
 
@@ -160,10 +169,21 @@ def header(headers: dict, name: str) -> str:
 
 def sign_in(port: int, login_id: str, password: str = PASSWORD) -> tuple[int, Session, dict]:
     """A fresh browser signs in on ``port``: (status of the POST, the session, its headers)."""
+    status, session, headers, _body = sign_in_page(port, login_id, password)
+    return status, session, headers
+
+
+def sign_in_page(port: int, login_id: str, password: str = PASSWORD) -> tuple[int, Session, dict, str]:
+    """As ``sign_in``, with the body of the answer to the POST."""
     session = Session(port)
     form = {"csrf_token": session.csrf("/login"), "login_id": login_id, "password": password}
-    status, _body, headers = session.request("POST", "/login", form)
-    return status, session, headers
+    status, body, headers = session.request("POST", "/login", form)
+    return status, session, headers, body
+
+
+def page_title(body: str) -> str:
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S)
+    return re.sub(r"<[^>]+>|\s+", " ", match.group(1)).strip() if match else body.strip()[:60]
 
 
 def check_sessions(cluster: Cluster, report: Report, login_id: str, user_id: int) -> None:
@@ -224,6 +244,15 @@ def job_across_servers(cluster: Cluster, report: Report) -> None:
     report.note("jobs: a job started on app1 and downloaded on app2: not run yet (the job queue is not merged)")
 
 
+def probe_sign_in(port: int, login_id: str) -> tuple[int, str]:
+    """A sign-in while the database is down: (status, the page's heading), 0 when no page came."""
+    try:
+        status, _session, _headers, body = sign_in_page(port, login_id)
+    except (OSError, AttributeError) as exc:      # AttributeError: no sign-in form to read
+        return 0, type(exc).__name__
+    return status, page_title(body)
+
+
 def new_trainees(people: dict, port: int, recorder: Recorder, stop: asyncio.Event, content, think, seed: int):
     rng = random.Random(seed)
     return [Trainee(login_id, PASSWORD, user_id, course_id, port=port, content=content, recorder=recorder,
@@ -245,7 +274,9 @@ class Timeline:
     redis_back: float = 0.0
     acked_before_pg: list = field(default_factory=list)
     pg_check: tuple[bool, str] = (True, "")
+    kill_check: tuple[bool, str] = (True, "")
     probes_redis_down: dict = field(default_factory=dict)
+    probes_pg_down: dict = field(default_factory=dict)
     in_flight: Counter = field(default_factory=Counter)
 
 
@@ -271,8 +302,13 @@ async def disrupt(args, cluster: Cluster, people: dict, content) -> tuple[Record
     line.in_flight = +recorder.in_flight
     line.killed = recorder.now()
     app1.kill()
+    acked = list(recorder.acks)
     await poll(lambda: balancer.status("app1").startswith("DOWN"), 15, "HAProxy marks app1 DOWN")
     line.marked_down = recorder.now()
+    # What the database holds right after the kill, before anything restarts (as load_test.py).
+    counts, missing, _rows = await asyncio.to_thread(check_acknowledged, cluster.database, acked)
+    line.kill_check = (not missing, f"{sum(counts.values())} rows acknowledged before the kill, "
+                                    f"{len(missing)} missing right after it")
     await asyncio.sleep(max(0.0, line.killed + args.outage - recorder.now()))
     line.restarted = recorder.now()
     app1.start()
@@ -285,6 +321,8 @@ async def disrupt(args, cluster: Cluster, people: dict, content) -> tuple[Record
         line.acked_before_pg = list(recorder.acks)
         line.pg_stopped = recorder.now()
         await asyncio.to_thread(cluster.postgres.stop_immediate)
+        for name, login_id in zip(NAMES, probe_ids):
+            line.probes_pg_down[name] = await asyncio.to_thread(probe_sign_in, cluster.servers[name].port, login_id)
         await asyncio.sleep(args.pg_down)
         await asyncio.to_thread(cluster.postgres.start)
         line.pg_back = recorder.now()
@@ -347,14 +385,15 @@ def disruption_report(cluster: Cluster, recorder: Recorder, line: Timeline, repo
     report.check(not late and served["app1"] == 0 and served["app2"] > 0,
                  f"kill: from {KILL_GRACE_SECONDS:.0f} s after the kill every request succeeds "
                  f"({len(late)} failed), served by app2 ({served['app2']}; app1 {served['app1']})")
+    report.check(line.kill_check[0], f"kill: {line.kill_check[1]}")
     rejoined = sum(1 for s in samples if s.ok and s.server == "app1" and s.start > line.rejoined)
     report.check(rejoined > 0, f"kill: app1 serves again after the restart ({rejoined} requests)")
 
     # PostgreSQL.
     if line.pg_stopped:
         during = [s for s in samples if s.end >= line.pg_stopped and s.start <= line.pg_back]
-        late = [s for s in samples if not s.ok and s.start > line.pg_back + PG_RECOVERY_SECONDS
-                and s.start < line.redis_stopped]
+        late = [s for s in samples if not s.ok and s.start > line.pg_back + PG_RECOVERY_SECONDS]
+        after = sum(1 for s in samples if s.start > line.pg_back + PG_RECOVERY_SECONDS)
         first_ok = {}
         for name in NAMES:
             times = [s.end for s in samples if s.ok and s.server == name and s.start >= line.pg_back]
@@ -362,11 +401,16 @@ def disruption_report(cluster: Cluster, recorder: Recorder, line: Timeline, repo
         report.note(f"PostgreSQL: stopped (immediate) at {line.pg_stopped:.1f} s, accepting connections again at "
                     f"{line.pg_back:.1f} s; {sum(1 for s in during if not s.ok)} of {len(during)} requests "
                     f"overlapping it failed")
-        report.check(all(v is not None for v in first_ok.values()) and not late,
+        report.check(all(v is not None for v in first_ok.values()) and not late and after > 0,
                      "PostgreSQL: first request served after the restart: "
                      + ", ".join(f"{n} {'never' if v is None else f'{v:.2f} s'}" for n, v in first_ok.items())
-                     + f" (neither restarted); {len(late)} failed more than {PG_RECOVERY_SECONDS:.0f} s after it")
+                     + f" (neither restarted); {len(late)} of the {after} requests sent more than "
+                       f"{PG_RECOVERY_SECONDS:.0f} s after it failed")
         report.check(line.pg_check[0], f"PostgreSQL: {line.pg_check[1]}")
+        probes = line.probes_pg_down
+        report.check(all(status == 503 and "ただいま" in title for status, title in probes.values()),
+                     "PostgreSQL down: a sign-in is refused, in Japanese: "
+                     + ", ".join(f"{n} {status} 「{title}」" for n, (status, title) in probes.items()))
     else:
         report.check(False, "PostgreSQL: TEST_POSTGRES_* not set, the restart did not run (scripts/with-postgres.sh)")
 
@@ -393,7 +437,7 @@ def disruption_report(cluster: Cluster, recorder: Recorder, line: Timeline, repo
 async def measure(args, cluster: Cluster, people: dict, content, seconds: float) -> dict:
     """Trainees through the balancer for ``seconds``: throughput, p95, errors, CPU per request."""
     recorder, stop = Recorder(), asyncio.Event()
-    cpu0, pg0, machine0 = cluster.server_cpu(), cluster.postgres_cpu(), machine_cpu()
+    cpu0, pg0, machine0, load = cluster.server_cpu(), cluster.postgres_cpu(), machine_cpu(), os.getloadavg()[0]
     gen0 = resource.getrusage(resource.RUSAGE_SELF)
     task = asyncio.create_task(run_trainees(
         new_trainees(people, cluster.balancer.port, recorder, stop, content, args.think, args.seed), args.ramp_up))
@@ -414,7 +458,7 @@ async def measure(args, cluster: Cluster, people: dict, content, seconds: float)
             "app_ms": 1000 * (cluster.server_cpu() - cpu0) / max(requests, 1),
             "pg_ms": 1000 * (cluster.postgres_cpu() - pg0) / max(requests, 1),
             "gen_ms": 1000 * (gen1.ru_utime + gen1.ru_stime - gen0.ru_utime - gen0.ru_stime) / max(requests, 1),
-            "busy": 100 * busy / max(total, 1)}
+            "busy": 100 * busy / max(total, 1), "load": load}
 
 
 def throughput_table(args, cluster: Cluster, people: dict, content, report: Report) -> None:
@@ -423,7 +467,7 @@ def throughput_table(args, cluster: Cluster, people: dict, content, report: Repo
     offset = 0
     report.lines.append(f"  {'trainees':>8} {'servers':>7} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'read p95':>8} "
                         f"{'submit p95':>10} {'errors':>6} {'split app1/app2':>15} {'app CPU ms/req':>14} "
-                        f"{'PG CPU ms/req':>13} {'machine busy':>12}")
+                        f"{'PG CPU ms/req':>13} {'machine busy':>12} {'load avg':>8}")
     for count in args.sizes:
         for servers in (1, 2):
             group = dict(ordered[offset:offset + count])
@@ -437,7 +481,7 @@ def throughput_table(args, cluster: Cluster, people: dict, content, report: Repo
                 f"  {count:>8} {servers:>7} {result['throughput']:>7.0f} {result['p50']:>7.1f} {result['p95']:>7.1f} "
                 f"{result['read_p95']:>8.1f} {result['submit_p95']:>10.1f} {result['errors']:>6} "
                 f"{split['app1']:>7}/{split['app2']:<7} {result['app_ms']:>14.1f} {result['pg_ms']:>13.1f} "
-                f"{result['busy']:>11.0f}%")
+                f"{result['busy']:>11.0f}% {result['load']:>8.1f}")
             report.lines.append(f"  RESULT scale_{count}_{servers}server_p95 {result['p95']:.1f} ms "
                                 f"(throughput {result['throughput']:.0f} req/s, load generator "
                                 f"{result['gen_ms']:.1f} ms CPU per request)")
@@ -464,7 +508,7 @@ def parse_args(argv=None):
         args.trainees, args.think, args.ramp_up = 100, [0.5, 2.0], 10.0
         args.kill_at, args.outage, args.between, args.pg_down, args.redis_down, args.after = 20, 2.0, 5.0, 2.0, 3.0, 8.0
     else:
-        args.trainees, args.think, args.ramp_up = 30, [0.2, 0.8], 2.0
+        args.trainees, args.think, args.ramp_up = 30, [0.3, 1.0], 2.0
         args.kill_at, args.outage, args.between, args.pg_down, args.redis_down, args.after = 3.5, 0.5, 1.5, 0.5, 1.0, 1.5
     args.workers = args.workers or (4 if args.full else 2)
     return args
@@ -486,8 +530,9 @@ def main(argv=None) -> int:
         rest = dict(ordered[:-4])
         print(f"scale-out test at {code_version()}: PostgreSQL, Redis on {cluster.redis.port}, HAProxy on "
               f"{cluster.balancer.port} in front of app1 on {cluster.servers['app1'].port} and app2 on "
-              f"{cluster.servers['app2'].port} ({args.workers} workers each); ready in {time.monotonic() - started:.1f} s; "
-              f"load average {os.getloadavg()[0]:.1f}", flush=True)
+              f"{cluster.servers['app2'].port} ({args.workers} workers each); ready in {time.monotonic() - started:.1f} s ("
+              + ", ".join(f"{k} {v:.1f} s" for k, v in cluster.timings.items())
+              + f"); load average {os.getloadavg()[0]:.1f}", flush=True)
         check_sessions(cluster, report, deactivate, deactivate_id)
         check_login_limit(cluster, report, limited)
         if args.full:
