@@ -126,9 +126,8 @@ def start_cluster(folder: Path, postgres_url: str, trainees: int, workers: int) 
            "LOGIN_LIMIT_PER_ACCOUNT": ACCOUNT_LIMIT,
            # Every simulated trainee comes from 127.0.0.1: the per-address limit would refuse them.
            "LOGIN_LIMIT_PER_ADDRESS": "100000 per minute"}
-    mark = time.monotonic()
-    people = setup_trainees(env, trainees, ADMIN)
-    timings = {"database and trainees": time.monotonic() - mark}
+    # The app needs only a connection to boot, so the servers start while the schema is
+    # migrated and the trainees are created (they get no traffic before both are done).
     mark = time.monotonic()
     servers = {}
     for name in NAMES:
@@ -139,9 +138,11 @@ def start_cluster(folder: Path, postgres_url: str, trainees: int, workers: int) 
     balancer = Balancer(folder, [servers[name].port for name in NAMES])
     cluster = Cluster(folder, database, servers, balancer, redis, PostgresControl())
     try:
+        people = setup_trainees(env, trainees, ADMIN)
+        timings = {"database and trainees": time.monotonic() - mark}
         for server in servers.values():
             asyncio.run(server.wait_ready())
-        timings["app servers"] = time.monotonic() - mark
+        timings["app servers"] = time.monotonic() - mark  # counted from the same start
         mark = time.monotonic()
         balancer.start()
         wait_for(lambda: all(balancer.status(name) == "UP" for name in NAMES), 20, "HAProxy: both servers UP")
@@ -296,7 +297,10 @@ async def disrupt(args, cluster: Cluster, people: dict, content) -> tuple[Record
     task = asyncio.create_task(run_trainees(
         new_trainees(people, balancer.port, recorder, stop, content, args.think, args.seed), args.ramp_up))
     await asyncio.sleep(args.kill_at)
-    aim_until = recorder.now() + 2.0    # as load_test.py: aim at a write under way
+    # Some writes acknowledged first (they are checked right after the kill), then, as in
+    # load_test.py, aim at a write under way.
+    await poll(lambda: len(recorder.acks) >= 20, 30, "20 acknowledged writes before the kill")
+    aim_until = recorder.now() + 2.0
     while not any(recorder.in_flight[k] for k in SUBMIT_KINDS) and recorder.now() < aim_until:
         await asyncio.sleep(0.001)
     line.in_flight = +recorder.in_flight
@@ -385,7 +389,7 @@ def disruption_report(cluster: Cluster, recorder: Recorder, line: Timeline, repo
     report.check(not late and served["app1"] == 0 and served["app2"] > 0,
                  f"kill: from {KILL_GRACE_SECONDS:.0f} s after the kill every request succeeds "
                  f"({len(late)} failed), served by app2 ({served['app2']}; app1 {served['app1']})")
-    report.check(line.kill_check[0], f"kill: {line.kill_check[1]}")
+    report.check(line.kill_check[0] and not line.kill_check[1].startswith("0 "), f"kill: {line.kill_check[1]}")
     rejoined = sum(1 for s in samples if s.ok and s.server == "app1" and s.start > line.rejoined)
     report.check(rejoined > 0, f"kill: app1 serves again after the restart ({rejoined} requests)")
 
