@@ -224,12 +224,24 @@ def check_login_limit(cluster: Cluster, report: Report, login_id: str, attempts:
     evaluated = Counter(name for name, status in results if status == 200)
     refused = Counter(name for name, status in results if status == 429)
     right = {name: sign_in(port, login_id)[0] for name, port in zip(NAMES, ports)}
-    report.check(sum(evaluated.values()) == ACCOUNT_LIMIT_COUNT and sum(refused.values()) == attempts - ACCOUNT_LIMIT_COUNT
+    report.check(sum(evaluated.values()) == ACCOUNT_LIMIT_COUNT
+                 and sum(refused.values()) == attempts - ACCOUNT_LIMIT_COUNT
                  and all(status == 429 for status in right.values()),
                  f"login limit ({ACCOUNT_LIMIT} per account): {attempts} parallel wrong passwords, half to each "
                  f"server: evaluated app1 {evaluated['app1']} + app2 {evaluated['app2']} = "
                  f"{sum(evaluated.values())}, refused (429) app1 {refused['app1']} + app2 {refused['app2']}; "
                  f"then the right password: app1 {right['app1']}, app2 {right['app2']}")
+
+
+def database_size(database: Database) -> str:
+    """The database's size on disk and the learning records it holds, for sizing (docs/performance.md)."""
+    with closing(psycopg.connect(database.url, autocommit=True)) as connection:
+        size = connection.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+        rows = {table: connection.execute(f"SELECT count(*), pg_total_relation_size('{table}') FROM {table}").fetchone()
+                for table in ("section_view", "quiz_attempt", "user_session", "limit_event")}
+    return (f"database: {size / 2**20:.1f} MiB on disk; " + ", ".join(
+        f"{table} {count} rows, {total / max(count, 1):.0f} B per row with its indexes"
+        for table, (count, total) in rows.items()))
 
 
 def job_across_servers(cluster: Cluster, report: Report) -> None:
@@ -510,10 +522,12 @@ def parse_args(argv=None):
         parser.error("needs a PostgreSQL cluster: run under scripts/with-postgres.sh")
     if args.full:
         args.trainees, args.think, args.ramp_up = 100, [0.5, 2.0], 10.0
-        args.kill_at, args.outage, args.between, args.pg_down, args.redis_down, args.after = 20, 2.0, 5.0, 2.0, 3.0, 8.0
+        timeline = 20, 2.0, 5.0, 2.0, 3.0, 8.0
     else:
         args.trainees, args.think, args.ramp_up = 30, [0.3, 1.0], 2.0
-        args.kill_at, args.outage, args.between, args.pg_down, args.redis_down, args.after = 3.5, 0.5, 1.5, 0.5, 1.0, 1.5
+        timeline = 3.5, 0.5, 1.5, 0.5, 1.0, 1.5
+    # Seconds: kill at, app1 down for, between steps, PostgreSQL down for, Redis down for, run on after.
+    args.kill_at, args.outage, args.between, args.pg_down, args.redis_down, args.after = timeline
     args.workers = args.workers or (4 if args.full else 2)
     return args
 
@@ -534,7 +548,8 @@ def main(argv=None) -> int:
         rest = dict(ordered[:-4])
         print(f"scale-out test at {code_version()}: PostgreSQL, Redis on {cluster.redis.port}, HAProxy on "
               f"{cluster.balancer.port} in front of app1 on {cluster.servers['app1'].port} and app2 on "
-              f"{cluster.servers['app2'].port} ({args.workers} workers each); ready in {time.monotonic() - started:.1f} s ("
+              f"{cluster.servers['app2'].port} ({args.workers} workers each); "
+              f"ready in {time.monotonic() - started:.1f} s ("
               + ", ".join(f"{k} {v:.1f} s" for k, v in cluster.timings.items())
               + f"); load average {os.getloadavg()[0]:.1f}", flush=True)
         check_sessions(cluster, report, deactivate, deactivate_id)
@@ -552,6 +567,7 @@ def main(argv=None) -> int:
                      f"{len(missing)} missing")
         sound, detail = check_integrity(cluster.database)
         report.check(sound, f"consistency: {detail}")
+        report.note(database_size(cluster.database))
     except BaseException:
         for name, server in cluster.servers.items():
             print(f"--- {name} log:\n{server.log_tail()}", file=sys.stderr)
