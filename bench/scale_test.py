@@ -198,7 +198,8 @@ def check_sessions(cluster: Cluster, report: Report, login_id: str, user_id: int
                  f"session: signed in on app1 ({status}), the same cookie on app2: home page {home_app2}")
     status, admin, _ = sign_in(cluster.balancer.port, ADMIN)
     csrf = admin.csrf(f"/admin/users/{user_id}")
-    done, _body, headers = admin.request("POST", f"/admin/users/{user_id}/active", {"csrf_token": csrf, "active": "0"})
+    done, _body, headers = admin.request("POST", f"/admin/users/{user_id}/active",
+                                         {"csrf_token": csrf, "active": "0"})
     after = {}
     for name, session in (("app1", on_app1), ("app2", on_app2)):
         code, _body, answer = session.request("GET", "/")
@@ -223,14 +224,19 @@ def check_login_limit(cluster: Cluster, report: Report, login_id: str, attempts:
         results = list(pool.map(attempt, range(attempts)))
     evaluated = Counter(name for name, status in results if status == 200)
     refused = Counter(name for name, status in results if status == 429)
-    right = {name: sign_in(port, login_id)[0] for name, port in zip(NAMES, ports)}
+    right, titles = {}, set()
+    for name, port in zip(NAMES, ports):
+        status, _session, _headers, body = sign_in_page(port, login_id)
+        right[name] = status
+        titles.add(page_title(body))
     report.check(sum(evaluated.values()) == ACCOUNT_LIMIT_COUNT
                  and sum(refused.values()) == attempts - ACCOUNT_LIMIT_COUNT
-                 and all(status == 429 for status in right.values()),
+                 and all(status == 429 for status in right.values()) and titles == {"試行回数が上限に達しました"},
                  f"login limit ({ACCOUNT_LIMIT} per account): {attempts} parallel wrong passwords, half to each "
                  f"server: evaluated app1 {evaluated['app1']} + app2 {evaluated['app2']} = "
                  f"{sum(evaluated.values())}, refused (429) app1 {refused['app1']} + app2 {refused['app2']}; "
-                 f"then the right password: app1 {right['app1']}, app2 {right['app2']}")
+                 f"then the right password: app1 {right['app1']}, app2 {right['app2']} "
+                 f"「{'」「'.join(sorted(titles))}」")
 
 
 def database_size(database: Database) -> str:
@@ -238,7 +244,7 @@ def database_size(database: Database) -> str:
     with closing(psycopg.connect(database.url, autocommit=True)) as connection:
         size = connection.execute("SELECT pg_database_size(current_database())").fetchone()[0]
         rows = {table: connection.execute(f"SELECT count(*), pg_total_relation_size('{table}') FROM {table}").fetchone()
-                for table in ("section_view", "quiz_attempt", "user_session", "limit_event")}
+                for table in ("section_view", "quiz_attempt", "user_session")}
     return (f"database: {size / 2**20:.1f} MiB on disk; " + ", ".join(
         f"{table} {count} rows, {total / max(count, 1):.0f} B per row with its indexes"
         for table, (count, total) in rows.items()))
