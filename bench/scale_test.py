@@ -17,7 +17,8 @@ Then, with the simulated trainees of bench/load_test.py signing in through the b
    themselves (SQLAlchemy's pool_pre_ping drops the dead pooled connections); the writes
    acknowledged before the stop are checked in the database after it;
 6. Redis is stopped and started: sign-ins go on through both servers (they do not use Redis);
-   ``job_across_servers`` is the place for the job-queue step (see there);
+   then a job (the yearly report's XLSX) started through app1 is run by the one job worker
+   (``training worker``, its queue in Redis) and its progress and file are read through app2;
 7. at the end: every acknowledged write is in the database, which is consistent (amcheck).
 
 ``--full`` (make load) also measures throughput and p95 with one server (app2 disabled in
@@ -38,6 +39,7 @@ import random
 import re
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -80,11 +82,19 @@ class Cluster:
     redis: Redis
     postgres: PostgresControl
     timings: dict = field(default_factory=dict)
+    #: ``training worker``: the job queue's consumer (Redis), beside the two app servers.
+    worker: subprocess.Popen | None = None
 
     def stop(self) -> None:
         self.balancer.stop()
         for server in self.servers.values():
             server.stop()
+        if self.worker is not None and self.worker.poll() is None:
+            self.worker.terminate()
+            try:
+                self.worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.worker.kill()
         self.redis.stop()
 
     def server_cpu(self) -> float:
@@ -137,6 +147,10 @@ def start_cluster(folder: Path, postgres_url: str, trainees: int, workers: int) 
         servers[name].start()
     balancer = Balancer(folder, [servers[name].port for name in NAMES])
     cluster = Cluster(folder, database, servers, balancer, redis, PostgresControl())
+    with open(folder / "worker.log", "ab") as log:
+        # One job worker for both servers: the queue is Redis, the files the shared instance folder.
+        cluster.worker = subprocess.Popen([str(Path(sys.executable).parent / "training"), "worker"], env=env,
+                                          cwd=str(BENCH.parent), stdout=log, stderr=log, start_new_session=True)
     try:
         people = setup_trainees(env, trainees, ADMIN)
         timings = {"database and trainees": time.monotonic() - mark}
@@ -251,16 +265,42 @@ def database_size(database: Database) -> str:
 
 
 def job_across_servers(cluster: Cluster, report: Report) -> None:
-    """SEAM for the jobs branch (issue 18, background jobs): after Redis has been restarted, a
-    job started through app1 is run by the job worker and its file downloaded through app2.
+    """After Redis has been restarted: a job started through app1 (the yearly report's XLSX,
+    as the personnel clerk would) is run by the job worker, and its progress and file are read
+    through app2 with the same session (the servers share the instance folder, as they would
+    share a mounted folder in production)."""
+    import json
 
-    To add when RedisHuey is merged: start ``training worker`` beside the app servers in
-    ``start_cluster`` (same env, so REDIS_URL), then here sign in as an instructor on app1,
-    start a job (e.g. a class's certificate ZIP), poll its progress on app2 until done and
-    download the file on app2 (the servers share the instance folder, as they would share a
-    mounted folder in production). Until then this step only says it did not run.
-    """
-    report.note("jobs: a job started on app1 and downloaded on app2: not run yet (the job queue is not merged)")
+    app1, app2 = (cluster.servers[name].port for name in NAMES)
+    status, on_app1, _ = sign_in(app1, ADMIN)
+    token = on_app1.csrf("/records/report")
+    started, _body, headers = on_app1.request("POST", "/records/report/file",
+                                              {"csrf_token": token, "year": "2026", "format": "xlsx"})
+    location = header(headers, "location")
+    match = re.search(r"/jobs/(\d+)$", location)
+    report.check(status == 302 and started == 302 and match is not None,
+                 f"jobs: the yearly report started on app1 ({started} → {location or 'no job'})")
+    if match is None:
+        return
+    job = match.group(1)
+    on_app2 = Session(app2)
+    on_app2.cookies = dict(on_app1.cookies)
+    progress: dict = {}
+
+    def done() -> bool:
+        code, body, _ = on_app2.request("GET", f"/jobs/{job}/status")
+        progress.update(json.loads(body) if code == 200 else {"status": f"HTTP {code}"})
+        return progress.get("status") in ("done", "failed", "cancelled")
+
+    try:
+        took = wait_for(done, 60, "the job worker runs the yearly report")
+    except RuntimeError:
+        took = None
+    code, body, answer = on_app2.request("GET", f"/jobs/{job}/download")
+    report.check(progress.get("status") == "done" and code == 200 and body.startswith("PK")
+                 and "yearly-report-2026" in header(answer, "content-disposition"),
+                 f"jobs: run by the worker ({progress.get('status')}"
+                 f"{'' if took is None else f' in {took:.1f} s'}), its progress and XLSX read on app2 ({code})")
 
 
 def probe_sign_in(port: int, login_id: str) -> tuple[int, str]:
