@@ -104,10 +104,13 @@ test-load: install-test
 # Full load test: 100 trainees for 60 s on SQLite and PostgreSQL, then the SIGKILL crash variant,
 # then the scale-out test: one and two app servers behind HAProxy at 100 and 300 trainees, and
 # the kill / PostgreSQL restart / Redis restart run with 100 trainees.
+# Last, the class certificate ZIP of 350 trainees through the job worker under gunicorn's default
+# timeout (a minute or more of rendering: too long for make test).
 load: system-test install-test
 	scripts/with-postgres.sh $(BIN)/python bench/load_test.py --db both
 	scripts/with-postgres.sh $(BIN)/python bench/load_test.py --db both --crash
 	scripts/with-postgres.sh $(BIN)/python bench/scale_test.py --full
+	LOAD_FULL=1 $(PYTEST) -s tests/load/test_jobs_worker.py -k 350
 
 # Every benchmark in bench/ (several minutes; outputs in test-artifacts/bench/). See docs/performance.md.
 bench: system-test install-test
