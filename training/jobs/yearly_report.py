@@ -21,19 +21,18 @@ def _run(job: Job, target, progress) -> None:
     from training.records import yearly_report
     from training.site_settings import load as load_settings
 
-    progress.start(2)
+    progress.start(1)  # one file
     settings = load_settings()
     report = yearly_report.build(job.params["year"], settings.yearly_target, current_content(),
                                  organisation=settings.organisation_name)
     db.session.rollback()  # the figures are read; drawing the file needs no database
-    progress(1)
     if job.params["format"] == "pdf":
         target.write(yearly_report.write_pdf(report))
     else:
         buffer = io.BytesIO()
         yearly_report.write_xlsx(report, buffer)
         target.write(buffer.getvalue())
-    progress(2)
+    progress(1)
 
 
 def _can_access(user: User, job: Job) -> bool:
