@@ -12,7 +12,7 @@ PORT ?= 5000
 
 # Debian packages: Japanese fonts for pages and certificates; the rest for the tests.
 APT_RUN := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
-APT_TEST := $(APT_RUN) chromium postgresql poppler-utils sqlite3 nodejs zbar-tools
+APT_TEST := $(APT_RUN) chromium postgresql poppler-utils sqlite3 nodejs zbar-tools haproxy redis-server
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 
 .PHONY: help run test test-sqlite test-postgres test-browser test-browser-then-load test-load axe bench load install install-test system-run system-test clean
@@ -20,7 +20,7 @@ PYTEST := $(BIN)/pytest -p no:cacheprovider
 help:
 	@echo "make run   - demo on http://$(HOST):$(PORT) (SQLite, demo accounts printed)"
 	@echo "make test  - every test: SQLite, PostgreSQL, browser, short load-and-crash test"
-	@echo "make load  - the full load and crash test (100 trainees, SQLite and PostgreSQL)"
+	@echo "make load  - the full load and crash test (100 trainees, SQLite and PostgreSQL), and the scale-out test"
 	@echo "make bench - every benchmark in bench/ (docs/performance.md)"
 
 $(BIN)/python:
@@ -98,13 +98,19 @@ test-browser: install-test axe
 	$(PYTEST) tests/browser
 
 test-load: install-test
-	@echo "==> short load and crash test (gunicorn, SQLite and PostgreSQL, about 1 minute)"
+	@echo "==> short load and crash test (gunicorn, SQLite and PostgreSQL), then the scale-out test (HAProxy, two app servers, Redis)"
 	scripts/with-postgres.sh $(PYTEST) tests/load
 
-# Full load test: 100 trainees for 60 s on SQLite and PostgreSQL, then the SIGKILL crash variant.
+# Full load test: 100 trainees for 60 s on SQLite and PostgreSQL, then the SIGKILL crash variant,
+# then the scale-out test: one and two app servers behind HAProxy at 100 and 300 trainees, and
+# the kill / PostgreSQL restart / Redis restart run with 100 trainees.
+# Last, the class certificate ZIP of 350 trainees through the job worker under gunicorn's default
+# timeout (a minute or more of rendering: too long for make test).
 load: system-test install-test
 	scripts/with-postgres.sh $(BIN)/python bench/load_test.py --db both
 	scripts/with-postgres.sh $(BIN)/python bench/load_test.py --db both --crash
+	scripts/with-postgres.sh $(BIN)/python bench/scale_test.py --full
+	LOAD_FULL=1 $(PYTEST) -s tests/load/test_jobs_worker.py -k 350
 
 # Every benchmark in bench/ (several minutes; outputs in test-artifacts/bench/). See docs/performance.md.
 bench: system-test install-test

@@ -45,6 +45,7 @@ class Sample:
     end: float
     ok: bool
     detail: str = ""        # status code or exception name when not ok
+    server: str = ""        # behind the balancer: the app server that answered (X-Served-By)
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,8 @@ class Trainee:
         finally:
             recorder.in_flight[kind] -= 1
         self.last_sample = Sample(kind, start, recorder.now(), response.status == expect,
-                                  "" if response.status == expect else str(response.status))
+                                  "" if response.status == expect else str(response.status),
+                                  response.header("x-served-by"))
         recorder.samples.append(self.last_sample)
         self._keep_cookies(response)
         if response.status != expect:

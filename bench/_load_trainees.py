@@ -2,8 +2,9 @@
 
 Run by bench/load_test.py in the instance's environment (DATABASE_URL, SECRET_KEY, ...), in
 its own process so the load generator never holds the app or a database connection.
-Usage: python bench/_load_trainees.py COUNT PASSWORD. Prints one JSON object on its last
-line: {login_id: [user id, course id]}.
+Usage: python bench/_load_trainees.py COUNT PASSWORD [ADMIN_LOGIN_ID]. Prints one JSON object
+on its last line: {login_id: [user id, course id]}; with ADMIN_LOGIN_ID, an administrator with
+the same password is created too (the scale-out test deactivates a trainee as an admin would).
 
 Trainees are spread over the five audiences, so every course's pages are exercised. They are
 created with the app's own account function (``create_user``), hashed with the method in
@@ -43,6 +44,10 @@ def main() -> None:
     with app.app_context():
         upgrade()
         trainees = create_trainees(count, password)
+        if len(sys.argv) > 3:
+            create_user(NewUser(login_id=sys.argv[3], display_name="負荷試験 管理者", password=password,
+                                roles=("admin",)))
+            db.session.commit()
         db.session.remove()
         db.engine.dispose()
     print(json.dumps(trainees))

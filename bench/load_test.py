@@ -112,9 +112,10 @@ def write_samples(path: Path, db: str, samples: list[Sample]) -> None:
         writer.writerows([db, s.kind, f"{s.start:.4f}", f"{s.end:.4f}", int(s.ok), s.detail] for s in samples)
 
 
-def setup_trainees(env: dict, count: int) -> dict[str, list]:
-    """Migrate the database and create the trainees in a separate process (the app's own functions)."""
-    done = subprocess.run([sys.executable, str(BENCH / "_load_trainees.py"), str(count), PASSWORD], env=env,
+def setup_trainees(env: dict, count: int, *admin: str) -> dict[str, list]:
+    """Migrate the database and create the trainees in a separate process (the app's own functions);
+    ``admin``: also an administrator with this login id and the same password."""
+    done = subprocess.run([sys.executable, str(BENCH / "_load_trainees.py"), str(count), PASSWORD, *admin], env=env,
                           cwd=str(ROOT), capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"setting up trainees failed:\n{done.stdout}\n{done.stderr}")

@@ -6,6 +6,7 @@ import math
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from training.auth.limits import TooManyAttempts
 from training.dates import JST
@@ -19,7 +20,11 @@ MESSAGES = {
     404: ("ページが見つかりません", "アドレスが正しいか確認してください。ページが移動または削除された可能性があります。"),
     405: ("この操作はできません", "ページを開き直して、もう一度お試しください。"),
     500: ("システムでエラーが発生しました", "しばらくしてからもう一度お試しください。入力中の内容は保存されていない場合があります。"),
+    503: ("ただいまご利用いただけません", "システムが一時的に応答していません。少し待ってから、もう一度お試しください。"
+                                    "入力中の内容は保存されていない場合があります。"),
 }
+#: Seconds a client is told to wait when the database cannot be reached (a restart takes a few).
+UNAVAILABLE_RETRY_AFTER = 5
 
 
 def _render(code: int, title: str | None = None, message: str | None = None):
@@ -78,6 +83,19 @@ def register(app: Flask) -> None:
     def _server_error(_error):
         db.session.rollback()
         return _render(500)
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(_error):
+        # The database cannot be reached (restarting, or the connection was cut): nothing was
+        # done, a sign-in was neither counted nor checked (the limits fail closed), and the
+        # person is told so in Japanese. The connection is dropped without a ROLLBACK, which
+        # would fail on it again (and then in the request's teardown, as a bare 500).
+        try:
+            db.session().invalidate()  # the scoped session's Session
+        except SQLAlchemyError:
+            pass
+        page, code = _render(503)
+        return page, code, {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
 
     def _handler(code: int):
         def handle(error):

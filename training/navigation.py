@@ -17,7 +17,6 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("teach.classes", "担当クラス", frozenset({"instructor", "admin"})),
     NavItem("teach.sessions", "集合研修", frozenset({"instructor"})),
     NavItem("teach.people", "受講者の検索", frozenset({"instructor"})),
-    NavItem("jobs.my_jobs", "作成したファイル", frozenset({"instructor", "personnel", "admin"})),  # background jobs (issue 18)
     NavItem("records.dashboard", "養成状況", frozenset({"admin", "personnel"})),
     NavItem("records.yearly_report_page", "年次報告", frozenset({"admin", "personnel"})),
     NavItem("records.unfinished_page", "未修了者", frozenset({"admin", "personnel"})),
@@ -31,6 +30,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("admin.contacts", "相談先の確認", frozenset({"admin"})),
     NavItem("admin.directory", "つなぎ先", frozenset({"admin"})),
     NavItem("admin.settings", "設定", frozenset({"admin"})),
+    NavItem("jobs.my_jobs", "作成したファイル", frozenset({"instructor", "personnel", "admin"})),  # background jobs (issue 18)
     NavItem("auth.change_password", "パスワード変更"),
 )
 

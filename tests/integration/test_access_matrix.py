@@ -130,8 +130,7 @@ MATRIX = {
     ("GET", "/records/tokens"): {"personnel", "admin"},
     ("GET", "/records/api-help"): {"personnel", "admin"},
     ("GET", "/records/report"): {"personnel", "admin"},
-    ("GET", "/records/report.xlsx"): {"personnel", "admin"},
-    ("GET", "/records/report.pdf"): {"personnel", "admin"},
+    ("POST", "/records/report/file"): {"personnel", "admin"},
     ("POST", "/records/tokens"): {"personnel", "admin"},
     ("POST", "/records/tokens/<int:token_id>/revoke"): {"personnel", "admin"},
     ("GET", "/api/v1/completions"): "bearer-token",  # tested in test_records_api

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from tests.support.learner import csrf
 from training.content import load_checked
 from training.dates import JST
 from training.extensions import db
@@ -19,6 +20,26 @@ from training.records import yearly_report
 
 CONTENT = load_checked(Path(__file__).resolve().parents[2])
 TODAY = dt.date(2026, 12, 1)
+
+
+@pytest.fixture
+def app_config(app_config, tmp_path):
+    # The files are made by the job queue (issue 18): Huey's immediate mode runs them at once.
+    return dict(app_config, JOB_DIR=str(tmp_path / "jobs"), JOB_QUEUE_IMMEDIATE=True)
+
+
+def _file(client, year: int, fmt: str):
+    """Press 「PDF を作成」 or 「Excel（XLSX）を作成」 on the report page; the job's file."""
+    page = client.get(f"/records/report?year={year}").get_data(as_text=True)
+    response = client.post("/records/report/file", data={"csrf_token": csrf(page), "year": str(year), "format": fmt})
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    job_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"年次報告（{year}年度" in job_page
+    download = client.get(response.headers["Location"] + "/download")
+    assert download.status_code == 200, job_page[:2000]
+    data = download.data
+    download.close()
+    return download, data
 
 
 def _at(*args) -> dt.datetime:
@@ -116,12 +137,12 @@ def test_page_xlsx_and_pdf_as_the_clerk_gets_them(app, client, login_as, year, t
     login_as("personnel", audience=None)
     html = client.get("/records/report?year=2026").get_data(as_text=True)
     assert "年次報告（2026年度）" in html and 'id="kpi-trained">5<' in html and "60.0%" in html
-    assert "/records/report.pdf?year=2026" in html and "/records/report.xlsx?year=2026" in html
+    assert "PDF を作成" in html and "Excel（XLSX）を作成" in html
 
-    response = client.get("/records/report.xlsx?year=2026")
-    assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
-    assert 'filename="yearly-report-2026-20261201-0900.xlsx"' in response.headers["Content-Disposition"]
-    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    response, data = _file(client, 2026, "xlsx")
+    assert "no-store" in response.headers["Cache-Control"]
+    assert "yearly-report-2026-20261201-0900.xlsx" in response.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(data))
     sheet = book["年次報告"]
     cells = {(r, c): sheet.cell(r, c).value for r in range(1, sheet.max_row + 1) for c in range(1, 15)}
     rows = {cells[(r, 1)]: [cells[(r, c)] for c in range(2, 15)] for r in range(1, sheet.max_row + 1) if cells[(r, 1)]}
@@ -139,9 +160,9 @@ def test_page_xlsx_and_pdf_as_the_clerk_gets_them(app, client, login_as, year, t
     assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$2"
     assert "年次報告（2026年度）" in sheet.oddHeader.left.text and "&P / &N" in sheet.oddFooter.center.text
 
-    response = client.get("/records/report.pdf?year=2026")
-    assert response.status_code == 200 and response.data.startswith(b"%PDF")
-    text, pages, image = _pdf_text(response.data, tmp_path)
+    response, data = _file(client, 2026, "pdf")
+    assert response.mimetype == "application/pdf" and data.startswith(b"%PDF")
+    text, pages, image = _pdf_text(data, tmp_path)
     assert pages == 2  # the report on one page; the survey's item-by-item table on its own
     for expected in ("ゲートキーパー養成 年次報告（2026年度）", "区民部 税務課", "5.0%", "60.0%", "窓口職員向け 集合研修 6月",
                      "今後の予定 1回", "1 / 2 ページ"):
@@ -162,6 +183,10 @@ def test_an_empty_year_says_so(app, client, login_as):
     login_as("personnel", audience=None)
     html = client.get("/records/report?year=2030").get_data(as_text=True)
     assert "この年度に開催した集合研修はありません。" in html and "この年度の修了者はいません。" in html
-    response = client.get("/records/report.pdf?year=2030")
-    assert response.status_code == 200 and response.data.startswith(b"%PDF")
-    assert client.get("/records/report.xlsx?year=1999").status_code == 400
+    _response, data = _file(client, 2030, "pdf")
+    assert data.startswith(b"%PDF")
+    assert client.get("/records/report?year=1999").status_code == 400
+    response = client.post("/records/report/file", data={"csrf_token": csrf(html), "year": "1999", "format": "pdf"},
+                           follow_redirects=True)
+    assert "年度（2000〜2100）と形式（PDF か XLSX）を選び直してください。" in response.get_data(as_text=True)
+    assert client.post("/records/report/file", data={"year": "2026", "format": "pdf"}).status_code == 400  # no CSRF

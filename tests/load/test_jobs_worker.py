@@ -4,7 +4,10 @@
   and completes: a valid ZIP of every certificate.
 - Under gunicorn with its default timeout (30 s) beside the worker: the 350-certificate ZIP
   of a class, started and downloaded over HTTP as an instructor does, completes and is a valid
-  ZIP of 350 PDFs. Its time is printed (rendering 350 certificates is the cost).
+  ZIP of 350 PDFs. Its time is printed (rendering 350 certificates is the cost: about a
+  minute of CPU on an idle machine, two to three on a busy one), so it runs in `make load`
+  (LOAD_FULL=1), not in `make test`, whose 10 minutes it would break; `make test` keeps the
+  SIGKILL test, which already goes through the worker and gunicorn's routes.
 
 Each test has its own SQLite database and instance folder; neither needs PostgreSQL.
 """
@@ -25,6 +28,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, select
 
@@ -182,6 +186,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return fp
 
 
+@pytest.mark.skipif(os.environ.get("LOAD_FULL") != "1", reason="make load (LOAD_FULL=1): a minute or more of rendering")
 def test_350_certificates_under_gunicorn_default_timeout(tmp_path):
     env = _environment(tmp_path)
     started = time.monotonic()

@@ -59,3 +59,4 @@ from training.jobs import certificate_zip  # noqa: E402,F401 - registers "certif
 from training.jobs import records_export  # noqa: E402,F401 - registers "records_export"
 from training.jobs import reminders  # noqa: E402,F401 - registers "reminders" (no file)
 from training.jobs import retention  # noqa: E402,F401 - registers "retention" (no file)
+from training.jobs import yearly_report  # noqa: E402,F401 - registers "yearly_report"

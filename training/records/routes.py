@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from training import audit, clock
 from training.auth.access import roles_required
-from training.database import writes_on_get
 from training.content import current_content
 from training.dates import JST, fiscal_year_of, today_jst
 from training.extensions import db
@@ -168,53 +167,38 @@ def dashboard():
                            min_checkins=MIN_ANSWERS, department_as=department_as)
 
 
-def _yearly_report():
+@bp.route("/report")
+@roles_required("personnel", "admin")
+def yearly_report_page():
+    """The yearly report (年次報告) of a fiscal year, with buttons making its PDF and XLSX."""
     from training.records import yearly_report
 
     year = query_int("year", fiscal_year_of(today_jst()), minimum=2000, maximum=2100)
     settings = load_settings()
     report = yearly_report.build(year, settings.yearly_target, current_content(),
                                  organisation=settings.organisation_name)
-    # The figures are read; end the transaction before the file is written (SQLite would keep
-    # an audited download's IMMEDIATE transaction, a write lock, during the rendering).
-    db.session.commit()
-    return yearly_report, report
+    return render_template("records/yearly_report.html", **yearly_report.template_context(report))
 
 
-@bp.route("/report")
+@bp.route("/report/file", methods=["POST"])
 @roles_required("personnel", "admin")
-def yearly_report_page():
-    """The yearly report (年次報告) of a fiscal year, with its PDF and XLSX downloads."""
-    module, report = _yearly_report()
-    return render_template("records/yearly_report.html", **module.template_context(report))
+def yearly_report_file():
+    """Make the report's PDF or XLSX in the worker; its job page shows the progress and the file."""
+    from training import jobs
+    from training.jobs.yearly_report import FORMATS
+    from training.teach.forms import ConfirmForm
 
-
-def _report_file(data: bytes, mimetype: str, fmt: str, year: int) -> Response:
-    audit.record("records.yearly_report", format=fmt, fiscal_year=year)
-    db.session.commit()
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="yearly-report-{year}-{clock.file_stamp()}.{fmt}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-@bp.route("/report.pdf")
-@roles_required("personnel", "admin")
-@writes_on_get
-def yearly_report_pdf():
-    module, report = _yearly_report()
-    return _report_file(module.write_pdf(report), "application/pdf", "pdf", report.fiscal_year)
-
-
-@bp.route("/report.xlsx")
-@roles_required("personnel", "admin")
-@writes_on_get
-def yearly_report_xlsx():
-    module, report = _yearly_report()
-    target = io.BytesIO()
-    module.write_xlsx(report, target)
-    return _report_file(target.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        "xlsx", report.fiscal_year)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    year = parse_int((request.form.get("year") or "").strip(), minimum=2000, maximum=2100)
+    fmt = request.form.get("format", "")
+    if year is None or fmt not in FORMATS:
+        flash("年度（2000〜2100）と形式（PDF か XLSX）を選び直してください。", "error")
+        return redirect(url_for("records.yearly_report_page"))
+    label = "PDF" if fmt == "pdf" else "Excel（XLSX）"
+    job = jobs.start("yearly_report", current_user, {"year": year, "format": fmt},
+                     title=f"年次報告（{year}年度・{label}）", file_name=f"yearly-report-{year}-{clock.file_stamp()}.{fmt}")
+    return redirect(url_for("jobs.job_page", job_id=job.id))
 
 
 @bp.route("/people")
