@@ -79,6 +79,8 @@ AUDIT_LABELS = {
     "job.start": "時間のかかる処理の開始",
     "job.cancel": "時間のかかる処理の取り消し",
     "job.retry": "時間のかかる処理のやり直し",
+    "reminders.job_send": "リマインドの送信（画面の裏での送信）",
+    "retention.erase": "保存期間を過ぎた個人情報の削除",
     "class.certificates_zip": "修了証のまとめてダウンロード（クラス）",
 }
 

@@ -241,3 +241,47 @@ def test_the_retention_page_counts_then_a_confirmed_job_erases_exactly_the_due(a
         _uid, login = create_user_factory(role, audience=None)
         other = _client(app, login)
         assert other.get("/admin/retention").status_code == 403 and other.get(f"/jobs/{job_id}").status_code == 404
+
+
+def test_a_retention_run_killed_part_way_is_audited_per_step_and_continued(app, create_user_factory, monkeypatch):
+    from training.jobs import retention as retention_job
+    from training.records import retention
+
+    _aid, admin = create_user_factory("admin", audience=None)
+    old = [create_user_factory("trainee", display_name=f"古い {n}")[0] for n in range(3)]
+    for user_id in old:
+        _aged(app, user_id, dt.datetime(2018, 4, 2, 9, tzinfo=dt.UTC))
+    with app.app_context():
+        site_settings.save(retention_years=5)
+        db.session.commit()
+    client = _client(app, admin)
+    token = csrf(client.get("/admin/retention").get_data(as_text=True))
+    job_id = _job_id(client.post("/admin/retention", data={"csrf_token": token, "confirm": "yes", "expected": "3",
+                                                           "years": "5"}))
+    # A second click while it waits opens the same run.
+    again = client.post("/admin/retention", data={"csrf_token": token, "confirm": "yes", "expected": "3", "years": "5"})
+    assert again.headers["Location"].endswith(f"/jobs/{job_id}")
+    monkeypatch.setattr(retention_job, "STEP", 1)
+    real, calls = retention.erase_people, []
+
+    def dies_on_the_second(users):
+        calls.append(users)
+        if len(calls) == 2:
+            raise SystemExit("worker killed")  # mid-step: that step's transaction is lost
+        return real(users)
+
+    monkeypatch.setattr(retention, "erase_people", dies_on_the_second)
+    with pytest.raises(SystemExit), app.app_context():
+        runner.execute(app, job_id)
+    monkeypatch.setattr(retention, "erase_people", real)
+    assert [e.detail["users"] for e in _audit(app, "retention.erase")] == [1]  # the one step that was committed
+    later = utcnow() + dt.timedelta(seconds=app.config["JOB_STALE_SECONDS"] + 1)
+    with app.app_context():
+        db.session.remove()
+        assert runner.recover_stale(app, later) == ([job_id], [])
+        runner.execute(app, job_id)
+        names = db.session.scalars(select(User.display_name).where(User.id.in_(old))).all()
+    assert names == ["（保存期間経過により削除）"] * 3 and _job(app, job_id).status == "done"
+    assert [e.detail["users"] for e in _audit(app, "retention.erase")] == [1, 1, 1]
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "3人の個人情報を削除しました" in page and "まだ削除していません" not in page
