@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from training import clock, contact_edits, errors, security, text_input
 from training.config import DEFAULT_SECRET, load_settings
-from training.content import load_checked
+from training.content import hours, load_checked
 from training.database import check_connection, configure_sqlite, engine_options, track_engine
 from training.extensions import csrf, db, login_manager
 from training.integers import IdConverter
@@ -146,6 +146,7 @@ def create_app(test_config: dict | None = None, *, commands: bool = True) -> Fla
     app.add_template_filter(format_datetime, "datetime_ja")
     app.add_template_filter(format_date, "date_ja")
     app.jinja_env.bytecode_cache = SHARED_TEMPLATE_CODE  # compiled once per process (training/templating.py)
+    hours.HOLIDAY_CACHE = Path(app.instance_path) / "cache"  # a year's holiday dates (training/content/hours.py)
     SHARED_TEMPLATE_CODE.keep_on_disk(Path(app.instance_path) / "cache" / "templates", _key_bytes(app.config["SECRET_KEY"]))
 
     @app.before_request
