@@ -17,8 +17,9 @@ workers copy-on-write). For each server:
   from /proc/<pid>/smaps_rollup, and their total. Private memory (USS) per process too.
 
 The servers start in alternating rounds (ours, bare, ours, ...); each figure is the median
-over the rounds. ``--compare-plain`` adds our app served as before (no settings file, each
-worker loading the app itself) to the same rounds.
+over the rounds. ``--compare-plain`` adds our app with no settings file (each worker loading
+the app itself) to the same rounds, and ``--baseline-root DIR`` the app of another checkout
+(e.g. ``git archive main``) served as its README says, for before/after in one run.
 
 PostgreSQL: TEST_DATABASE_URL (scripts/with-postgres.sh); a database is made in it for the
 run. Without it, or with ``--db sqlite``, a SQLite file. Prints both servers' figures and the
@@ -211,18 +212,22 @@ def main() -> None:
                         help="gunicorn settings file for both servers ('none': gunicorn's defaults)")
     parser.add_argument("--compare-plain", action="store_true",
                         help="also our app with no settings file (each worker loads the app), same rounds")
-    parser.add_argument("--app-root", type=Path, default=ROOT,
-                        help="serve the app from another checkout (e.g. the previous commit), same venv")
+    parser.add_argument("--baseline-root", type=Path,
+                        help="also the app of another checkout (e.g. `git archive` of main), served as its README "
+                             "says (no settings file), same rounds and venv")
     args = parser.parse_args()
     config = None if str(args.config) == "none" else args.config.resolve()
 
     tmp = Path(tempfile.mkdtemp(prefix="training-memory-"))
     env, drop = prepare(args.db, tmp, os.environ.get("TEST_DATABASE_URL"))
-    app_env = {**env, "PYTHONPATH": str(args.app_root.resolve())}
-    servers = [Server("app", "training.wsgi:app", app_env, args.app_root, config, args.workers),
+    servers = [Server("app", "training.wsgi:app", env, ROOT, config, args.workers),
                Server("hello", "hello_app:app", env, BENCH, config, args.workers)]
     if args.compare_plain:
-        servers.insert(1, Server("app-plain", "training.wsgi:app", app_env, args.app_root, None, args.workers))
+        servers.insert(1, Server("app-plain", "training.wsgi:app", env, ROOT, None, args.workers))
+    if args.baseline_root:
+        base = args.baseline_root.resolve()
+        servers.insert(1, Server("baseline", "training.wsgi:app", {**env, "PYTHONPATH": str(base)}, base, None,
+                                 args.workers))
     results: dict[str, list[dict]] = {s.name: [] for s in servers}
     running: list[Server] = []
     try:
@@ -284,6 +289,9 @@ def main() -> None:
     if args.compare_plain:
         print(f"app vs app without settings file: PSS {total / med('app-plain', 'total'):.2f}x, "
               f"first page {first / med('app-plain', 'first'):.2f}x")
+    if args.baseline_root:
+        print(f"app vs baseline ({args.baseline_root}): PSS {total / med('baseline', 'total'):.2f}x, "
+              f"first page {first / med('baseline', 'first'):.2f}x")
     print(f"goals: PSS <= {GOAL_MIB:.0f} MiB {'met' if total <= GOAL_MIB else 'NOT met'}; "
           f"first signed-in page <= {GOAL_SECONDS:.0f} s {'met' if first <= GOAL_SECONDS else 'NOT met'} "
           f"({first:.2f} s)")

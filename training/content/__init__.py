@@ -21,7 +21,6 @@ from pathlib import Path
 from flask import current_app
 
 from training.content.issues import ContentInvalid
-from training.content.loader import load_content
 from training.content.model import Content
 
 _cache: dict[str, tuple[tuple, Content]] = {}
@@ -90,6 +89,8 @@ def load_checked(root: str | Path, cache_dir: str | Path | None = None, signing_
         disk_path = Path(cache_dir) / f"content-{_disk_key(root, fingerprint)}.pickle"
         content = _read_disk(disk_path, signing_key)
     if content is None:
+        from training.content.loader import load_content  # the parser and its checks: only on a miss
+
         content, issues = load_content(root)
         if content is None:
             raise ContentInvalid(issues)
@@ -97,6 +98,15 @@ def load_checked(root: str | Path, cache_dir: str | Path | None = None, signing_
             _write_disk(disk_path.parent, disk_path, content, signing_key)
     _cache[str(root)] = (fingerprint, content)
     return content
+
+
+def __getattr__(name: str):
+    """``load_content`` (the parser, with YAML and Markdown) is imported when first asked for."""
+    if name == "load_content":
+        from training.content.loader import load_content
+
+        return load_content
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def current_content() -> Content:
