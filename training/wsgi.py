@@ -18,7 +18,8 @@ def warm_up() -> None:
     """Do once, in the master, the work every worker's first requests would do: load every
     page template (compiled code from the instance folder's cache, training/templating.py),
     serve the sign-in page, run the session check and the learning-records query once
-    (SQLAlchemy compiles them), and render every lesson text.
+    (SQLAlchemy compiles them), render every lesson text, and serve a trainee's home, course
+    and pre-survey pages once (Python specialises the code they run).
     The workers then share the result copy-on-write instead of each building its own copy."""
     for name in app.jinja_env.list_templates(extensions=["html"]):
         if name != "certificates/template.html":  # the PDF layout: WeasyPrint's own environment
@@ -40,6 +41,21 @@ def warm_up() -> None:
                 sections = module.sections_for(course.audience)
                 for index in range(len(sections)):
                     section_article(course, module, sections, index, number)
+    # A trainee's pages as nobody: a user object never stored (id 0 has no rows), so every read
+    # finds nothing and nothing is written: home, each course's overview and its pre-survey.
+    from flask_login import login_user
+    from training.models import User, UserRole
+
+    for course in content.courses:
+        nobody = User(id=0, login_id="warm-up", display_name="warm-up", audience=course.audience, active=True,
+                      must_change_password=False)
+        nobody.role_rows = [UserRole(role="trainee")]
+        for path in ("/", f"/learn/{course.id}", f"/learn/{course.id}/survey/pre"):
+            with app.test_request_context(path):
+                login_user(nobody)
+                status = app.full_dispatch_request().status_code
+                if status != 200:
+                    raise RuntimeError(f"warm-up: {path} answered {status}")
 
 
 def before_fork() -> None:
