@@ -38,12 +38,14 @@ def prepare_instance(password: str) -> tuple[Path, dict]:
 
 
 class Gunicorn:
-    """gunicorn serving ``target`` with ``workers`` processes on a free loopback port."""
+    """gunicorn serving ``target`` with ``workers`` processes on a free loopback port, with the
+    production settings (gunicorn.conf.py), whatever the app."""
 
     def __init__(self, target: str, workers: int, env: dict, cwd: Path = ROOT):
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
+            [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--workers", str(workers),
+             "--bind", f"127.0.0.1:{self.port}",
              "--log-level", "warning", target], env=env, cwd=str(cwd))
         deadline = time.time() + 60
         while time.time() < deadline:

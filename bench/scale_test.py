@@ -561,7 +561,7 @@ def parse_args(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300], help="--full: trainee counts")
     parser.add_argument("--postgres-url", default=os.environ.get("TEST_DATABASE_URL"))
     parser.add_argument("--seed", type=int, default=18)
-    parser.add_argument("--workers", type=int, help="gunicorn sync workers per app server (4; 2 in the short run)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers per app server (4)")
     parser.add_argument("--keep", action="store_true", help="keep the run's folder (logs) and print where it is")
     args = parser.parse_args(argv)
     if not args.postgres_url:
@@ -574,7 +574,6 @@ def parse_args(argv=None):
         timeline = 3.5, 0.5, 1.5, 0.5, 1.0, 1.5
     # Seconds: kill at, app1 down for, between steps, PostgreSQL down for, Redis down for, run on after.
     args.kill_at, args.outage, args.between, args.pg_down, args.redis_down, args.after = timeline
-    args.workers = args.workers or (4 if args.full else 2)
     return args
 
 

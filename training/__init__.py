@@ -11,9 +11,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from training import clock, contact_edits, errors, security, text_input
 from training.config import DEFAULT_SECRET, load_settings
-from training.content import load_checked
-from training.database import check_connection, configure_sqlite, engine_options
-from training.extensions import csrf, db, login_manager, migrate
+from training.content import hours, load_checked
+from training.database import check_connection, configure_sqlite, engine_options, track_engine
+from training.extensions import csrf, db, login_manager
 from training.integers import IdConverter
 from training.audit import AUDIT_LABELS
 from training.auth import sessions
@@ -40,8 +40,11 @@ def _key_bytes(key) -> bytes:
     return key if isinstance(key, bytes) else str(key).encode("utf-8")
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Create the app: defaults, then environment, then ``test_config``."""
+def create_app(test_config: dict | None = None, *, commands: bool = True) -> Flask:
+    """Create the app: defaults, then environment, then ``test_config``.
+
+    ``commands=False`` (the web server, training/wsgi.py) leaves out the ``training`` commands
+    and Flask-Migrate, which a server never runs (tests/unit/test_lazy_imports.py)."""
     app = Flask(
         __name__,
         instance_path=os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
@@ -66,11 +69,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
 
     # Content is checked before anything else (it needs no database): invalid content stops the start.
-    app.extensions["content"] = load_checked(app.config["CONTENT_ROOT"])
+    # Kept, checked, in the instance folder between starts (signed with the secret key).
+    app.extensions["content"] = load_checked(app.config["CONTENT_ROOT"], Path(app.instance_path) / "cache",
+                                             _key_bytes(app.config["SECRET_KEY"]))
     # The content graph lives as long as the process: move it out of the garbage collector's
     # way, so collections during big pages (a 1,000-trainee matrix) do not traverse it again.
     gc.freeze()
-    _init_database(app)
+    _init_database(app, commands)
     _init_auth(app)
     csrf.init_app(app)
     if app.config["PROXY_FIX_HOPS"]:
@@ -143,6 +148,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.add_template_filter(format_datetime, "datetime_ja")
     app.add_template_filter(format_date, "date_ja")
     app.jinja_env.bytecode_cache = SHARED_TEMPLATE_CODE  # compiled once per process (training/templating.py)
+    hours.HOLIDAY_CACHE = Path(app.instance_path) / "cache"  # a year's holiday dates (training/content/hours.py)
+    SHARED_TEMPLATE_CODE.keep_on_disk(Path(app.instance_path) / "cache" / "templates", _key_bytes(app.config["SECRET_KEY"]))
 
     @app.before_request
     def _require_password_change():
@@ -153,9 +160,10 @@ def create_app(test_config: dict | None = None) -> Flask:
             return redirect(url_for("auth.change_password"))
         return None
 
-    from training.cli import register_commands
+    if commands:
+        from training.cli import register_commands
 
-    register_commands(app)
+        register_commands(app)
     return app
 
 
@@ -164,7 +172,7 @@ def _audience_of(user) -> str | None:
     return getattr(user, "audience", None) if getattr(user, "is_authenticated", False) else None
 
 
-def _init_database(app: Flask) -> None:
+def _init_database(app: Flask, migrations: bool) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite:///") and ":memory:" not in uri:
         Path(uri[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
@@ -172,9 +180,12 @@ def _init_database(app: Flask) -> None:
     options.update(app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True,
-                     render_as_batch=True)
+    if migrations:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True)
     with app.app_context():
+        track_engine(db.engine)
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
         if not app.config.get("SKIP_DATABASE_CHECK"):

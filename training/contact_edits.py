@@ -25,9 +25,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from training import audit, clock
 from training.content.hours import Hours, HoursError, parse_closed, parse_rule
-from training.content.schema import CONCERNS
 from training.content.model import (
-    CONTACT_KINDS, GENERAL, Content, DirectoryEntry, HelpContact, HelpContacts,
+    CONCERNS, CONTACT_KINDS, GENERAL, Content, DirectoryEntry, HelpContact, HelpContacts,
 )
 from training.dates import JST
 from training.models import AUDIENCES, ContactEdit, ContactRevision, ContactVerification, User

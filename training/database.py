@@ -10,6 +10,9 @@ wait for a writer; the few GET views that write (audited downloads) say so with
 """
 from __future__ import annotations
 
+import os
+import weakref
+
 from flask import current_app, has_request_context, request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
@@ -30,6 +33,31 @@ def engine_options(database_uri: str, busy_timeout_ms: int) -> dict:
             "connect_args": {"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
         }
     return {"pool_pre_ping": True}
+
+
+#: The app's engines, for the fork hooks below (weak: the tests make many apps).
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def track_engine(engine: Engine) -> None:
+    """Make ``engine`` safe across ``fork()`` (gunicorn's preloaded master, a job worker's processes)."""
+    _ENGINES.add(engine)
+
+
+def close_before_fork() -> None:
+    """Close every pooled connection: for a process about to fork workers and serve nothing."""
+    for engine in list(_ENGINES):
+        engine.dispose()
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child: drop the parent's pooled connections without closing them (closing
+    would end the parent's session on the shared socket); the child opens its own."""
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
 
 
 def writes_on_get(view):

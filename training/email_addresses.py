@@ -8,7 +8,6 @@ a reminder.
 """
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from wtforms.validators import ValidationError
 
 #: Longest address SMTP allows (RFC 5321 path limit); also the column length.
@@ -28,6 +27,8 @@ def _shown(value: str) -> str:
 
 def normalise_email(value: str) -> str:
     """The normalised address, or EmailAddressError 「メールアドレス「…」の形式が正しくありません」."""
+    from email_validator import EmailNotValidError, validate_email  # here: only forms with an address need it
+
     text = (value or "").strip()
     try:
         if not text or len(text) > MAX_LENGTH:

@@ -8,6 +8,7 @@ through than it says; counted in the database with a reservation it lets exactly
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import shutil
 import subprocess
@@ -190,3 +191,73 @@ def test_password_change_limit_holds_across_workers(app, server, create_user_fac
     print(f"password change: 12 parallel wrong current passwords -> {failures} evaluated, "
           f"{statuses.count(429)} x 429")
     assert failures == 5 and statuses.count(200) == 5 and statuses.count(429) == 7
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def _database_sockets(port: int) -> set[str]:
+    """Inodes of the loopback TCP connections to ``port`` (the PostgreSQL server), from /proc/net."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[2].rsplit(":", 1)[1], 16) == port:
+                found.add(fields[9])
+    return found
+
+
+def test_preloaded_workers_share_no_database_connection(server, database_url):
+    """gunicorn.conf.py preloads the app in the master: the master keeps no connection to the
+    database after its warm-up, and every worker uses connections of its own (issue 18)."""
+    master = next(int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _is_server(p, server)
+                  and _parent(p) == os.getpid())
+    workers = [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    assert len(workers) == WORKERS
+    # Every worker serves (database reads: certificate checks that find nothing are not limited
+    # per worker, and a fresh visitor's sign-in page reads the contacts).
+    statuses = _all_at_once([lambda: Client(server).request("GET", "/login")[0] for _ in range(16)])
+    assert statuses == [200] * 16
+    if database_url.startswith("sqlite"):
+        path = database_url.removeprefix("sqlite:///")
+        held = {pid: {os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir() if _readable(fd)}
+                for pid in [master, *workers]}
+        assert not any(target.startswith(path) for target in held[master])
+        return
+    port = int(database_url.rsplit(":", 1)[1].split("/", 1)[0])
+    to_database = _database_sockets(port)
+    per_process = {pid: _socket_inodes(pid) & to_database for pid in [master, *workers]}
+    assert per_process[master] == set()
+    owners = [inode for pid in workers for inode in per_process[pid]]
+    assert len(owners) == len(set(owners)) > 0  # no connection held by two workers
+
+
+def _is_server(proc: Path, port: int) -> bool:
+    try:
+        return f"127.0.0.1:{port}" in (proc / "cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+
+
+def _parent(proc: Path) -> int:
+    try:
+        return int((proc / "stat").read_text().rpartition(")")[2].split()[1])
+    except OSError:
+        return -1
+
+
+def _readable(fd: Path) -> bool:
+    try:
+        os.readlink(fd)
+        return True
+    except OSError:
+        return False

@@ -36,7 +36,8 @@ def test_two_servers_behind_haproxy():
                      "login limit (5 per 15 minutes per account)", "split before the kill",
                      "kill: app1 serves again after the restart", "PostgreSQL: first request served after the restart",
                      "missing right after it", "missing after the restart", "PostgreSQL down: a sign-in is refused",
-                     "Redis stopped for", "acknowledged writes:", "consistency:"):
+                     "Redis stopped for", "jobs: the yearly report started on app1", "jobs: run by the worker",
+                     "acknowledged writes:", "consistency:"):
         assert any(expected in line and line.endswith(" ok") for line in lines), f"{expected!r} not ok:\n{output}"
     assert not any(line.endswith("FAILED") for line in lines), output
     assert lines[-1].startswith("RESULT scale_kill_failed_share ")

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 
 from training import contact_edits
 from training.admin.forms import MultiCheckboxField
-from training.content.schema import CONCERNS
+from training.content.model import CONCERNS
 from training.form_messages import JapaneseForm
 from training.text_input import max_length
 

@@ -14,7 +14,6 @@ import unicodedata
 
 from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
-from zxcvbn import zxcvbn
 
 MIN_PASSWORD_LENGTH = 10
 #: The longest password the sign-in form accepts (training/auth/forms.py, max_length(256)).
@@ -84,6 +83,8 @@ def password_problem(password: str, *, login_id: str | None = None) -> str | Non
         if _folded(word) in folded:
             return (f"「{word}」のように、区やこの研修に関係する言葉を含むパスワードは推測されやすいため"
                     "使えません。")
+    from zxcvbn import zxcvbn  # here, not at start-up: only a new password is scored
+
     if zxcvbn(password[:STRENGTH_CHECK_LENGTH], user_inputs=words + ([login_id] if login_id else []))[
             "score"] < MIN_STRENGTH_SCORE:
         return ("よく使われるパスワードや、推測されやすい並び（連続した文字・キーボードの並び・"

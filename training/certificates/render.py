@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from training.dates import format_date, format_wareki
@@ -52,6 +51,8 @@ def format_day(day: dt.date | None, style: str) -> str:
 
 def qr_data_uri(url: str) -> str:
     """The verification URL as a QR code (PNG, inline; cheaper to lay out than an SVG of modules)."""
+    import segno  # here, not at start-up: only certificates need it
+
     return segno.make(url, error="m", micro=False).png_data_uri(scale=6, border=0, dark="#1f2a30")
 
 

@@ -19,11 +19,13 @@ Everything here is plain functions over frozen data; the clock is the caller's.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-import holidays as holiday_calendars
+from importlib import metadata
+from pathlib import Path
 
 from training.dates import JST
 
@@ -172,9 +174,33 @@ class Hours:
         return bool(self.rules)
 
 
+#: Where a year's holiday dates are kept between starts (create_app: the instance folder's
+#: cache). The holidays library takes about 11 MiB and 0.15 s to import for some sixteen dates
+#: a year, so a server imports it only for a year it has not seen (docs/decisions.md).
+HOLIDAY_CACHE: Path | None = None
+
+
 @lru_cache(maxsize=8)
-def _calendar(year: int):
-    return holiday_calendars.country_holidays("JP", years=year)
+def _calendar(year: int) -> frozenset[dt.date]:
+    path = None
+    if HOLIDAY_CACHE is not None:
+        path = HOLIDAY_CACHE / f"holidays-JP-{year}-{metadata.version('holidays')}.json"
+        try:
+            return frozenset(dt.date.fromisoformat(day) for day in json.loads(path.read_text("utf-8")))
+        except (OSError, ValueError, TypeError):
+            pass
+    import holidays as holiday_calendars
+
+    days = frozenset(holiday_calendars.country_holidays("JP", years=year))
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}")
+            temporary.write_text(json.dumps(sorted(day.isoformat() for day in days)), "utf-8")
+            os.replace(temporary, path)
+        except OSError:
+            pass
+    return days
 
 
 def is_holiday(day: dt.date) -> bool:

@@ -307,6 +307,16 @@ CONTACT_KINDS = ("phone", "line", "web")
 #: ``audiences`` of a contact for everybody (adults and signed-out visitors).
 GENERAL = "general"
 
+#: What a directory entry helps with (schema.DIRECTORY_ENTRY checks the files against it).
+CONCERNS = {
+    "debt": "借金・多重債務", "living": "生活費・生活困窮", "work": "仕事・就労", "housing": "住まい",
+    "health": "心身の健康", "mental": "こころの健康", "withdrawal": "ひきこもり",
+    "childcare": "子育て・妊娠出産", "care": "介護・高齢者", "dv": "DV・暴力", "bullying": "いじめ",
+    "abuse": "虐待", "school": "学校・不登校", "bereavement": "死別・遺族", "disability": "障害",
+    "consumer": "消費生活", "business": "経営・事業", "legal": "法律", "youth": "若者", "women": "女性",
+    "lgbt": "性の多様性", "addiction": "依存症", "general": "何でも相談・どこに相談すればよいかわからない",
+}
+
 
 @dataclass(frozen=True)
 class HelpContact:

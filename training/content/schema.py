@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from training.content.hours import HoursError, parse_closed, parse_rule
 from training.content.issues import IssueList
-from training.content.model import CONTACT_KINDS, GENERAL
+from training.content.model import CONCERNS, CONTACT_KINDS, GENERAL  # noqa: F401 - CONCERNS re-exported
 from training.content.yamlsource import LineDict, LineList
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -346,14 +346,6 @@ CONTACT = Obj(
 )
 CONTACTS_FILE = Obj({"emergency": Text(), "contacts": ListOf(CONTACT, min=1)})
 
-CONCERNS = {
-    "debt": "借金・多重債務", "living": "生活費・生活困窮", "work": "仕事・就労", "housing": "住まい",
-    "health": "心身の健康", "mental": "こころの健康", "withdrawal": "ひきこもり",
-    "childcare": "子育て・妊娠出産", "care": "介護・高齢者", "dv": "DV・暴力", "bullying": "いじめ",
-    "abuse": "虐待", "school": "学校・不登校", "bereavement": "死別・遺族", "disability": "障害",
-    "consumer": "消費生活", "business": "経営・事業", "legal": "法律", "youth": "若者", "women": "女性",
-    "lgbt": "性の多様性", "addiction": "依存症", "general": "何でも相談・どこに相談すればよいかわからない",
-}
 DIRECTORY_ENTRY = Obj(
     {"id": Id(), "name": Text(), "department": Text(), "concerns": ListOf(OneOf(*CONCERNS), unique=True),
      "audiences": ListOf(Text()), "description": Text(), "source": Text()},

@@ -14,7 +14,6 @@ extends past the end of the session.
 """
 from __future__ import annotations
 
-import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -176,6 +175,8 @@ def session_qr(session_id: int):
     else:
         code = make_code(current_app.config["SECRET_KEY"], session.id, window_of(now))
         url = url_for("checkin.checkin", code=code, _external=True)
+        import segno  # here, not at start-up: only the QR page needs it
+
         svg = segno.make(url, error="m").svg_inline(scale=8, border=4, dark="#1f2a30", light="#ffffff",
                                                     omitsize=True)
         left = seconds_left(now)
