@@ -82,6 +82,8 @@ def load_settings(instance_path: str) -> dict:
         "JOB_ITEM_DELAY_SECONDS": float(os.environ.get("JOB_ITEM_DELAY_SECONDS", "0")),
         # A class ZIP of up to this many certificates stays a direct download; more is a job.
         "CERTIFICATE_ZIP_DIRECT_MAX": int(os.environ.get("CERTIFICATE_ZIP_DIRECT_MAX", "20")),
+        # ID通知書: a PDF of up to this many slips is a direct download; more is a job (350: ~20 s).
+        "SLIP_PDF_DIRECT_MAX": int(os.environ.get("SLIP_PDF_DIRECT_MAX", "40")),
         # A completion export of more rows than this (CSV or XLSX) is a job; fewer: a direct download.
         "RECORDS_EXPORT_DIRECT_MAX": int(os.environ.get("RECORDS_EXPORT_DIRECT_MAX", "10000")),
         # Reminders by SMTP to more people than this are sent by a job (progress, cancel); fewer: in the request.

@@ -85,6 +85,7 @@ MATRIX = {
     ("GET", "/teach/slips/<int:batch_id>"): {"instructor", "admin"},  # then only the slips' maker (404)
     ("GET", "/teach/slips/<int:batch_id>.pdf"): {"instructor", "admin"},
     ("GET", "/teach/slips/<int:batch_id>.csv"): {"instructor", "admin"},
+    ("POST", "/teach/slips/<int:batch_id>/pdf-job"): {"instructor", "admin"},
     # Classes across years; then only the class's owners (others 404).
     ("POST", "/teach/classes/<int:cohort_id>/archive"): {"instructor", "admin"},
     ("POST", "/teach/classes/<int:cohort_id>/restore"): {"instructor", "admin"},

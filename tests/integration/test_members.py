@@ -241,3 +241,47 @@ def test_an_archived_class_s_members_and_owners_are_not_changed_from_it(app, cli
     with app.app_context():
         assert db.session.scalar(select(SlipBatch)) is None
         assert co_id in set(db.session.scalars(select(CohortOwner.user_id).where(CohortOwner.cohort_id == x)))
+
+
+def test_a_large_roster_s_slips_are_drawn_by_the_worker_and_downloaded_once(app, client, login_as, tmp_path,
+                                                                             create_user_factory):
+    """Over SLIP_PDF_DIRECT_MAX slips (here 1): the PDF is a job (Huey's immediate mode); its
+    file is downloaded once, then erased; it never outlives the slips; only their maker sees it."""
+    app.config.update(SLIP_PDF_DIRECT_MAX=1, JOB_DIR=str(tmp_path / "jobs"), JOB_QUEUE_IMMEDIATE=True)
+    _me, login = login_as("instructor", audience=None)
+    x = make_class(app, login)
+    page = client.get(f"/teach/classes/{x}/roster").get_data(as_text=True)
+    location = client.post(f"/teach/classes/{x}/roster", content_type="multipart/form-data", data={
+        "csrf_token": csrf(page), "file": (io.BytesIO(f"{HEADER}\r\n000701,光が丘 健,,税務課,,\r\n000702,石神井 花子,,収納課,,\r\n"
+                                                      .encode()), "r.csv")}).headers["Location"]
+    preview = client.get(location).get_data(as_text=True)
+    fingerprint = re.search(r'name="fingerprint" value="([^"]+)"', preview).group(1)
+    html = client.post(f"{location}/apply", data={"csrf_token": csrf(preview), "fingerprint": fingerprint}).get_data(as_text=True)
+    batch_id = int(re.search(r'action="/teach/slips/(\d+)/pdf-job"', html).group(1))
+    assert f'href="/teach/slips/{batch_id}.pdf"' not in html  # no direct download of a large batch
+    direct = client.get(f"/teach/slips/{batch_id}.pdf", follow_redirects=True)
+    assert "「ID通知書（PDF）を作成」から作成してください" in direct.get_data(as_text=True)
+    started = client.post(f"/teach/slips/{batch_id}/pdf-job", data={"csrf_token": csrf(html)})
+    job_url = started.headers["Location"]
+    job_page = client.get(job_url).get_data(as_text=True)
+    assert "1回だけ" in job_page
+    with app.app_context():
+        from training.models import Job
+        job = db.session.get(Job, int(job_url.rsplit("/", 1)[1]))
+        batch = db.session.get(SlipBatch, batch_id)
+        assert job.status == "done" and job.expires_at <= batch.expires_at and batch.pdf_downloaded_at is not None
+    other = app.test_client()
+    _oid, other_login = create_user_factory("instructor", audience=None)
+    AuthActions(other).login(other_login)
+    assert other.get(job_url + "/download").status_code == 404
+    download = client.get(job_url + "/download")
+    text = _pdf_text(download.data)
+    assert download.headers["Cache-Control"] == "private, no-store" and "光が丘 健" in text and "000702" in text
+    assert client.get(job_url + "/download").status_code == 410  # once
+    assert list((tmp_path / "jobs").glob("job-*.pdf")) == []     # erased from the server
+    # The CSV of the same slips is still there (each format once), the PDF is not offered again.
+    slips_page = client.get(f"/teach/slips/{batch_id}").get_data(as_text=True)
+    assert "PDF は作成済みです（1回だけ）。" in slips_page and f"/teach/slips/{batch_id}.csv" in slips_page
+    again = client.post(f"/teach/slips/{batch_id}/pdf-job", data={"csrf_token": csrf(slips_page)})
+    assert again.status_code == 410
+    assert _actions(app).count("slips.download") == 1

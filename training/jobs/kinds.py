@@ -45,6 +45,11 @@ class JobKind:
     details: Callable[[Job], list] | None = None
     #: Where the person goes back to from the job page: ``back(job) -> (label, url)`` or None.
     back: Callable[[Job], tuple[str, str] | None] | None = None
+    #: When the file is erased, if sooner than JOB_FILE_DAYS (``expires_for(job) -> datetime``):
+    #: the ID通知書 PDF holds passwords, so it lives no longer than its slips' 24 hours.
+    expires_for: Callable[[Job], object] | None = None
+    #: The file can be downloaded once, then it is erased (a file with passwords).
+    once: bool = False
 
 
 KINDS: dict[str, JobKind] = {}
@@ -59,4 +64,5 @@ from training.jobs import certificate_zip  # noqa: E402,F401 - registers "certif
 from training.jobs import records_export  # noqa: E402,F401 - registers "records_export"
 from training.jobs import reminders  # noqa: E402,F401 - registers "reminders" (no file)
 from training.jobs import retention  # noqa: E402,F401 - registers "retention" (no file)
+from training.jobs import slips_pdf  # noqa: E402,F401 - registers "slips_pdf" (one download)
 from training.jobs import yearly_report  # noqa: E402,F401 - registers "yearly_report"

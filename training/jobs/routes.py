@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import and_, or_, select, update
 
@@ -166,8 +166,22 @@ def download(job_id: int):
         return _page(job, 410, gone=True)
     detail = kind.audit_detail(job) if kind.audit_detail else {}
     audit.record(kind.audit_action, target_type="job", target_id=job.id, file=job.file_name, via="job", **detail)
-    db.session.commit()
     mimetype = kind.mimetype_for(job) if kind.mimetype_for else kind.mimetype
+    if kind.once:
+        # One download: the row forgets the file in the same transaction as the audit entry, so
+        # a second click (or another person) finds it gone; then the bytes are sent and erased.
+        taken = db.session.execute(update(Job).where(Job.id == job.id, Job.file_path == str(path))
+                                   .values(file_path=None, file_size=None)).rowcount
+        db.session.commit()
+        if taken != 1:
+            return _page(job, 410, gone=True)
+        data = path.read_bytes()
+        path.unlink(missing_ok=True)
+        response = Response(data, mimetype=mimetype)
+        response.headers["Content-Disposition"] = f'attachment; filename="{job.file_name}"'
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+    db.session.commit()
     response = send_file(path, mimetype=mimetype, as_attachment=True, download_name=job.file_name,
                          max_age=0, conditional=False, etag=False)
     response.headers["Content-Type"] = mimetype  # as given: Werkzeug would add its own charset to text/csv

@@ -96,6 +96,13 @@ class Heartbeat(threading.Thread):
         self._stop_event.set()
 
 
+def _expires(kind, job, done_at, app):
+    """JOB_FILE_DAYS after the file was made, or sooner when the kind says so."""
+    keep = done_at + dt.timedelta(days=float(app.config["JOB_FILE_DAYS"]))
+    sooner = kind.expires_for(job) if kind.expires_for else None
+    return min(keep, sooner) if sooner is not None else keep
+
+
 def _finish(engine, job_id: int, from_status: str, **values) -> bool:
     with engine.begin() as connection:
         return bool(connection.execute(update(Job).where(Job.id == job_id, Job.status == from_status)
@@ -167,7 +174,7 @@ def execute(app: Flask, job_id: int) -> None:
         if not _finish(engine, job_id, "running", status="done", finished_at=done_at, heartbeat_at=done_at,
                        file_path=str(final), file_size=final.stat().st_size,
                        done_items=progress.total if progress.total is not None else Job.done_items,
-                       expires_at=done_at + dt.timedelta(days=float(app.config["JOB_FILE_DAYS"]))):
+                       expires_at=_expires(kind, job, done_at, app)):
             final.unlink(missing_ok=True)  # cancelled after the last item
     except Cancelled:
         log.info("job %s: cancelled; stopped", job_id)

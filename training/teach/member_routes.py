@@ -1,7 +1,7 @@
 """Instructor pages for the members of a class, its owners, and the login slips (ID通知書)."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -207,6 +207,11 @@ def _gone(batch: SlipBatch):
 def slip_pdf(batch_id: int):
     """The slips as one PDF, once (the passwords are not kept afterwards)."""
     batch = _batch(batch_id)
+    if batch.count > current_app.config["SLIP_PDF_DIRECT_MAX"]:
+        # A large roster's PDF is drawn by the worker (slip_pdf_job): never in a request.
+        db.session.commit()
+        flash(f"{batch.count}人分の ID通知書（PDF）は「ID通知書（PDF）を作成」から作成してください。", "info")
+        return redirect(url_for("teach.slip_batch", batch_id=batch.id))
     try:
         items = slips.take(batch, "pdf")
     except slips.SlipsGone:
@@ -220,6 +225,23 @@ def slip_pdf(batch_id: int):
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="slips-{batch.id}-{clock.file_stamp()}.pdf"'
     return _no_store(response)
+
+
+@bp.route("/slips/<int:batch_id>/pdf-job", methods=["POST"])
+@roles_required("instructor", "admin")
+def slip_pdf_job(batch_id: int):
+    """Start drawing a large roster's slips as one PDF in the worker; its page offers the file once."""
+    from training import jobs
+    from training.teach.forms import ConfirmForm
+
+    batch = _batch(batch_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if not slips.available(batch, "pdf"):
+        return _gone(batch)
+    job = jobs.start("slips_pdf", current_user, {"batch_id": batch.id, "site_url": _site_url()},
+                     title=f"ID通知書（PDF・{batch.count}人分）", file_name=f"slips-{batch.id}-{clock.file_stamp()}.pdf")
+    return redirect(url_for("jobs.job_page", job_id=job.id))
 
 
 @bp.route("/slips/<int:batch_id>.csv")

@@ -114,6 +114,14 @@ def available(batch: SlipBatch, fmt: str) -> bool:
     return (batch.pdf_downloaded_at if fmt == "pdf" else batch.csv_downloaded_at) is None
 
 
+def peek(batch: SlipBatch, fmt: str) -> list[Slip]:
+    """The slips for ``fmt`` without taking them (the PDF job renders first, then takes them:
+    a failed rendering leaves the download available); SlipsGone if not available."""
+    if not available(batch, fmt):
+        raise SlipsGone(batch.id)
+    return [Slip(**row) for row in json.loads(decrypt(batch.payload))]
+
+
 def take(batch: SlipBatch, fmt: str) -> list[Slip]:
     """The slips for one download of ``fmt`` (pdf | csv), marking it taken; SlipsGone if not available.
 
