@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tests.conftest import PASSWORD, AuthActions
 from tests.integration.test_access_matrix import MATRIX, PUBLIC, SAMPLE, SIGNED_IN, _routes, _url
@@ -145,14 +145,26 @@ PLACEHOLDER = re.compile(r"<(?:[a-z]+:)?[a-z_]+>")
 
 
 def _checksum(app) -> dict[str, str]:
-    """A digest of every row of every table but the logs, by table."""
-    digests = {}
+    """A digest of every row of every table but the logs, by table.
+
+    On PostgreSQL the database computes it, every table in one round trip (md5 of each row's
+    text in primary-key order): the sweep runs twice per route, and fetching every row into
+    Python was a sixth of the fuzz's time there. On SQLite the rows are digested here."""
+    tables = [table for table in Base.metadata.sorted_tables if table.name not in LOG_TABLES]
     with app.app_context():
-        for table in Base.metadata.sorted_tables:
-            if table.name in LOG_TABLES:
-                continue
-            rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
-            digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
+        if db.engine.dialect.name == "postgresql":
+            parts = []
+            for table in tables:
+                order = ", ".join(f't."{column.name}"' for column in table.primary_key.columns)
+                parts.append(f"(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY {order}), '')) "
+                             f'FROM "{table.name}" t)')
+            row = db.session.execute(text("SELECT " + ", ".join(parts))).one()
+            digests = dict(zip((table.name for table in tables), row))
+        else:
+            digests = {}
+            for table in tables:
+                rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+                digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
         db.session.remove()
     return digests
 
