@@ -99,7 +99,10 @@ class Heartbeat(threading.Thread):
 def _expires(kind, job, done_at, app):
     """JOB_FILE_DAYS after the file was made, or sooner when the kind says so."""
     keep = done_at + dt.timedelta(days=float(app.config["JOB_FILE_DAYS"]))
-    sooner = kind.expires_for(job) if kind.expires_for else None
+    if kind.expires_for is None:
+        return keep
+    sooner = kind.expires_for(job)
+    db.session.rollback()  # end the kind's read: the row is then written on the runner's own connection
     return min(keep, sooner) if sooner is not None else keep
 
 

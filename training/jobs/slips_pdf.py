@@ -56,12 +56,9 @@ def _can_access(user: User, job: Job) -> bool:
 
 
 def _expires(job: Job):
-    """The slips' own end (24 hours after they were made). The read is ended at once: the runner
-    then records the file on its own connection (an open transaction here would lock SQLite)."""
+    """The slips' own end (24 hours after they were made)."""
     batch = db.session.get(SlipBatch, job.params.get("batch_id"))
-    expires = batch.expires_at if batch is not None else None
-    db.session.rollback()
-    return expires
+    return batch.expires_at if batch is not None else None
 
 
 KIND = register(JobKind(name="slips_pdf", label="ID通知書（PDF）", run=_run, can_access=_can_access,

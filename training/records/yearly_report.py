@@ -155,7 +155,7 @@ def _departments(year: int, trained: list[tuple[str, int]]) -> list[DepartmentRo
     return rows + [DepartmentRow(name, count, None) for name, count in rest]
 
 
-def _sessions(year: int, today: dt.date) -> tuple[list[SessionRow], int]:
+def _sessions(year: int, today: dt.date, titles: dict[str, str]) -> tuple[list[SessionRow], int]:
     first, last = fiscal_year_bounds(year)
     sessions = db.session.scalars(select(TrainingSession).where(
         TrainingSession.held_on >= first, TrainingSession.held_on <= last)
@@ -167,7 +167,7 @@ def _sessions(year: int, today: dt.date) -> tuple[list[SessionRow], int]:
                 select(SessionParticipant.session_id, SessionParticipant.status, SessionParticipant.left_early_confirmed)
                 .where(SessionParticipant.session_id.in_([s.id for s in held]))):
             marks.setdefault(session_id, []).append((status, bool(confirmed)))
-    return [SessionRow(s.held_on, s.title, s.course_id, s.mode, s.capacity,
+    return [SessionRow(s.held_on, s.title, titles.get(s.course_id, s.course_id), s.mode, s.capacity,
                        Counter(status for status, _ in marks.get(s.id, [])),
                        sum(1 for status, confirmed in marks.get(s.id, []) if counts(status, confirmed)))
             for s in held], len(sessions) - len(held)
@@ -177,10 +177,7 @@ def build(year: int, target: int, content: Content, *, organisation: str, today:
           now: dt.datetime | None = None) -> YearlyReport:
     today = today or today_jst()
     board = reports.build(year, target, content)
-    sessions, planned = _sessions(year, today)
-    titles = {course.id: course.title for course in content.courses}
-    sessions = [SessionRow(r.held_on, r.title, titles.get(r.course_title, r.course_title), r.mode, r.capacity,
-                           r.statuses, r.counted) for r in sessions]
+    sessions, planned = _sessions(year, today, {course.id: course.title for course in content.courses})
     return YearlyReport(board=board, departments=_departments(year, board.all_departments), sessions=sessions,
                         planned=planned, made_at=(now or clock.now()).astimezone(JST),
                         organisation=organisation)
