@@ -235,8 +235,12 @@ def main() -> None:
                                  args.workers))
     if args.compare_venv:
         other = args.compare_venv.resolve() / "bin"
-        servers.insert(1, Server("app-venv", "training.wsgi:app", {**env, "PYTHONPATH": str(ROOT)}, ROOT, config,
-                                 args.workers, other))
+        # Its own instance folder: the caches there are per interpreter, and one interpreter's
+        # start replaces the other's content cache (the database is the same).
+        (tmp / "other-venv").mkdir()
+        servers.insert(1, Server("app-venv", "training.wsgi:app",
+                                 {**env, "PYTHONPATH": str(ROOT), "INSTANCE_PATH": str(tmp / "other-venv")}, ROOT,
+                                 config, args.workers, other))
     results: dict[str, list[dict]] = {s.name: [] for s in servers}
     running: list[Server] = []
     try:
