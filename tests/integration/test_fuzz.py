@@ -696,3 +696,23 @@ def _fuzz_api(app, fuzzer: Fuzzer) -> None:
     changed = [t for t in _changed(before, after) if t != "api_token"]
     if changed:
         fuzzer.failures.append(f"GET /api/v1/completions: rows changed in {changed}")
+
+
+def test_the_table_digest_sees_an_insert_an_update_and_a_delete(app, create_user_factory):
+    """The sweep behind "nothing written": each change shows in its own table, and only there."""
+    user_id, _ = create_user_factory("trainee")
+    first = _checksum(app)
+    assert _checksum(app) == first  # the same rows, the same digest
+    with app.app_context():
+        token = ApiToken(name="確認", token_hash="e" * 64, prefix="chk")
+        db.session.add(token)
+        db.session.commit()
+        inserted = _checksum(app)
+        assert _changed(first, inserted) == ["api_token"]
+        db.session.get(User, user_id).email = ""  # NULL to an empty text: a change too
+        db.session.commit()
+        updated = _checksum(app)
+        assert _changed(inserted, updated) == ["user"]
+        db.session.delete(db.session.get(ApiToken, token.id))
+        db.session.commit()
+    assert _changed(updated, _checksum(app)) == ["api_token"]
