@@ -6,8 +6,10 @@ repeated keys where one value is expected, unknown ids — in each path segment,
 string and in the form fields (with a valid CSRF token, so the request reaches the handler),
 plus a JSON body of lists. Ids elsewhere in the URL are real rows the role may reach (its
 class, its attempt, a member's certificate), so handlers run past their access checks.
-Malformed ids in ``<int:…>`` segments are refused by the router before anything that depends
-on the role runs, so they are sent in one role's run per route (the first role it lets in).
+Malformed ids in ``<int:…>`` segments are refused by the router, and a NUL byte or a JSON body
+where a form is expected by the first request hook, before anything that depends on the role
+runs, so they are sent in one role's run per route (the first role it lets in). The job routes
+are fuzzed for a job of each kind's shape: the class ZIP and three jobs that leave no file.
 
 "Nothing written" is a checksum of every table, taken before and after each route's batch.
 Left out: the append-only logs whose rows record the attempts themselves (audit entries,
