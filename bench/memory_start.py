@@ -71,12 +71,14 @@ def memory_of(pid: int) -> dict[str, float]:
 class Server:
     """gunicorn started from ``cwd`` with ``args``; first page timed from just before Popen."""
 
-    def __init__(self, name: str, target: str, env: dict, cwd: Path, config: Path | None, workers: int):
+    def __init__(self, name: str, target: str, env: dict, cwd: Path, config: Path | None, workers: int,
+                 bin_dir: Path = BIN):
         self.name, self.target, self.env, self.cwd, self.config, self.workers = name, target, env, cwd, config, workers
+        self.bin_dir = bin_dir
 
     def start(self) -> None:
         self.port = free_port()
-        args = [str(BIN / "gunicorn"), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
+        args = [str(self.bin_dir / "gunicorn"), "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
                 "--log-level", "warning", "--no-control-socket"]
         # No settings file: an empty one, else gunicorn reads ./gunicorn.conf.py by itself.
         args[1:1] = ["-c", str(self.config or EMPTY_SETTINGS)]
@@ -215,6 +217,9 @@ def main() -> None:
     parser.add_argument("--baseline-root", type=Path,
                         help="also the app of another checkout (e.g. `git archive` of main), served as its README "
                              "says (no settings file), same rounds and venv")
+    parser.add_argument("--compare-venv", type=Path,
+                        help="also our app served from another virtual environment (e.g. one made with another "
+                             "Python interpreter, with this checkout installed in it), same settings and rounds")
     args = parser.parse_args()
     config = None if str(args.config) == "none" else args.config.resolve()
 
@@ -228,6 +233,14 @@ def main() -> None:
         base = args.baseline_root.resolve()
         servers.insert(1, Server("baseline", "training.wsgi:app", {**env, "PYTHONPATH": str(base)}, base, None,
                                  args.workers))
+    if args.compare_venv:
+        other = args.compare_venv.resolve() / "bin"
+        # Its own instance folder: the caches there are per interpreter, and one interpreter's
+        # start replaces the other's content cache (the database is the same).
+        (tmp / "other-venv").mkdir()
+        servers.insert(1, Server("app-venv", "training.wsgi:app",
+                                 {**env, "PYTHONPATH": str(ROOT), "INSTANCE_PATH": str(tmp / "other-venv")}, ROOT,
+                                 config, args.workers, other))
     results: dict[str, list[dict]] = {s.name: [] for s in servers}
     running: list[Server] = []
     try:
@@ -292,6 +305,9 @@ def main() -> None:
     if args.baseline_root:
         print(f"app vs baseline ({args.baseline_root}): PSS {total / med('baseline', 'total'):.2f}x, "
               f"first page {first / med('baseline', 'first'):.2f}x")
+    if args.compare_venv:
+        print(f"app vs app from {args.compare_venv}: PSS {total / med('app-venv', 'total'):.2f}x, "
+              f"first page {first / med('app-venv', 'first'):.2f}x")
     print(f"goals: PSS <= {GOAL_MIB:.0f} MiB {'met' if total <= GOAL_MIB else 'NOT met'}; "
           f"first signed-in page <= {GOAL_SECONDS:.0f} s {'met' if first <= GOAL_SECONDS else 'NOT met'} "
           f"({first:.2f} s)")

@@ -123,8 +123,8 @@ def ids(live_server):
         # A retention run stopped part-way (issue 18): the job page of a kind without a file.
         admin = db.session.scalar(select(User).where(User.login_id == "demo-admin"))
         retention_job = Job(kind="retention", owner_id=admin.id, title="保存期間（5年）を過ぎた個人情報の削除（3人）",
-                            status="cancelled", params={"years": 5, "as_of": "2026-12-01T00:00:00+00:00",
-                                                        "result": {"erased": 2, "due": 3}})
+                            status="cancelled", params={"years": 5, "as_of": "2026-12-01T00:00:00+00:00"},
+                            result={"erased": 2, "due": 3})
         db.session.add(retention_job)
         db.session.commit()
         content = current_content()

@@ -255,14 +255,14 @@ def _no_file_jobs(owner: User, clerk_login: str, admin_login: str, member_id: in
     class_job = Job(kind="reminders", owner_id=owner.id, title="受講のお願いの送信", status="done", total_items=1,
                     done_items=1, attempts=1, **finished,
                     params={"scope": "class", "cohort_id": cohort_id, "target": COURSE.id,
-                            "batches": [["fuzz-class-batch", cohort_id, COURSE.id]], "result": {"sent": 0, "failed": 1}})
+                            "batches": [["fuzz-class-batch", cohort_id, COURSE.id]]}, result={"sent": 0, "failed": 1})
     records_job = Job(kind="reminders", owner_id=clerk_id, title="受講のお願いの送信", status="cancelled",
                       total_items=1, done_items=0, attempts=1, **finished,
-                      params={"scope": "records", "year": 2026, "batches": [["fuzz-records-batch", cohort_id, COURSE.id]],
-                              "result": {"sent": 0, "failed": 0}})
+                      params={"scope": "records", "year": 2026, "batches": [["fuzz-records-batch", cohort_id, COURSE.id]]},
+                      result={"sent": 0, "failed": 0})
     retention_job = Job(kind="retention", owner_id=admin_id, title="保存期間を過ぎた個人情報の削除", status="failed",
                         total_items=0, done_items=0, attempts=1, error=GENERIC_ERROR, **finished,
-                        params={"years": 5, "as_of": month_ago.isoformat()})
+                        params={"years": 5, "as_of": month_ago.isoformat()}, result={"erased": 0, "due": 0})
     mail = {"cohort_id": cohort_id, "user_id": member_id, "email": "member@example.jp", "channel": "smtp",
             "subject": "受講のお願い", "body": "期限までに受講してください。", "target_key": COURSE.id,
             "created_at": month_ago}

@@ -87,6 +87,7 @@ def test_a_class_send_to_more_than_the_threshold_is_a_job_with_a_summary(app, sm
     assert _recipients(smtp) == ["a@example.jp", "c@example.jp"]
     job = _job(app, job_id)
     assert (job.kind, job.status, job.done_items, job.total_items, job.file_path) == ("reminders", "done", 3, 3, None)
+    assert job.result == {"sent": 2, "failed": 1} and "result" not in job.params  # the output has its own column
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "送信待ちのお願いが3件あります" in page and "ほかに、メールアドレスなし 1件を記録しました" in page  # the flash
     assert "送信 2件・送信失敗 1件・メールアドレスなし 1件です。" in page
@@ -162,22 +163,27 @@ def test_department_send_as_a_job_cancelled_between_messages_then_continued(app,
         _post(client, f"/jobs/{job_id}/retry")
         with app.app_context():
             runner.execute(app, job_id)
-        assert len(inbox.messages) == 1 and _job(app, job_id).status == "cancelled"
+        job = _job(app, job_id)
+        assert len(inbox.messages) == 1 and job.status == "cancelled" and job.result == {"sent": 1, "failed": 0}
         assert "送っていない3件" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
         inbox.on_first = None
         _post(client, f"/jobs/{job_id}/retry")
+        # The same form again while the continued run waits opens that job: its params are
+        # still exactly the input (the cancelled run's result is not among them).
+        assert _job_id(client.post("/records/unfinished", data=form)) == job_id
         with app.app_context():
             runner.execute(app, job_id)
     assert _recipients(inbox) == [f"p{n}@example.jp" for n in range(4)]  # each once
     job = _job(app, job_id)
-    assert job.status == "done" and job.total_items == 3
+    assert job.status == "done" and job.total_items == 3 and job.result == {"sent": 3, "failed": 0}  # the last run's
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "送信 4件・送信失敗 0件" in page and "所属別の未修了者に戻る" in page
     with app.app_context():
         rows = db.session.scalars(select(Reminder)).all()
         assert {(r.cohort_id, r.status) for r in rows} == {(first, "sent"), (second, "sent")} and len(rows) == 4
-    recorded, = _audit(app, "records.reminders")
+    recorded, resubmitted = _audit(app, "records.reminders")
     assert recorded.detail["job"] == job_id and recorded.detail["pending"] == 4 and len(recorded.detail["groups"]) == 2
+    assert (resubmitted.detail["job"], resubmitted.detail["pending"]) == (job_id, 3)
     assert [e.detail["sent"] for e in _audit(app, "reminders.job_send")] == [1, 3]  # one entry per run
     # The clerk's outbox is theirs alone: a colleague and the class's instructor may not open it.
     assert _client(app, colleague).get(f"/jobs/{job_id}").status_code == 404
@@ -225,6 +231,7 @@ def test_the_retention_page_counts_then_a_confirmed_job_erases_exactly_the_due(a
                                                            "years": "5"}))
     job = _job(app, job_id)
     assert (job.kind, job.status, job.done_items, job.total_items) == ("retention", "done", 3, 3)
+    assert job.result == {"erased": 3, "due": 3} and set(job.params) == {"years", "as_of", "base_url"}
     with app.app_context():
         names = dict(db.session.execute(select(User.id, User.display_name)).tuples().all())
     assert [names[i] for i in old] == ["（保存期間経過により削除）"] * 3
@@ -275,13 +282,16 @@ def test_a_retention_run_killed_part_way_is_audited_per_step_and_continued(app, 
         runner.execute(app, job_id)
     monkeypatch.setattr(retention, "erase_people", real)
     assert [e.detail["users"] for e in _audit(app, "retention.erase")] == [1]  # the one step that was committed
+    assert _job(app, job_id).result == {"erased": 1, "due": 3}  # how far the run got
     later = utcnow() + dt.timedelta(seconds=app.config["JOB_STALE_SECONDS"] + 1)
     with app.app_context():
         db.session.remove()
         assert runner.recover_stale(app, later) == ([job_id], [])
         runner.execute(app, job_id)
         names = db.session.scalars(select(User.display_name).where(User.id.in_(old))).all()
-    assert names == ["（保存期間経過により削除）"] * 3 and _job(app, job_id).status == "done"
+    job = _job(app, job_id)
+    assert names == ["（保存期間経過により削除）"] * 3 and job.status == "done"
+    assert job.result == {"erased": 2, "due": 2}  # the last run's: the two still due when it started
     assert [e.detail["users"] for e in _audit(app, "retention.erase")] == [1, 1, 1]
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "3人の個人情報を削除しました" in page and "まだ削除していません" not in page

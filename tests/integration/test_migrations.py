@@ -107,3 +107,40 @@ def test_refresher_migration_fills_fiscal_years_and_keeps_certificates(app):
             kept = connection.execute(sa.text("SELECT course_completion_id FROM certificate")).scalars().all()
     assert [tuple(row) for row in years] == [("counter-staff", 2026, 1), ("teachers", 2027, 1)]
     assert module_years == [2026, 2027] and kept == [1]
+
+
+def test_job_results_move_out_of_the_params_and_back(app):
+    """c18b00000002 moves a no-file job's ``params["result"]`` into ``job.result``; downgrade puts it back."""
+    import datetime as dt
+    import json
+
+    import sqlalchemy as sa
+
+    with app.app_context():
+        downgrade(revision="c18a00000001")
+        sqlite = db.engine.dialect.name == "sqlite"
+        at = "2026-12-01 00:00:00" if sqlite else dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO \"user\" (id, login_id, display_name, password_hash, active, must_change_password, "
+                "session_token, created_at, search_key) VALUES (1, 'a1', '管理 一郎', '!', :t, :f, 'x', :at, 'k')"),
+                {"t": True, "f": False, "at": at})
+            for job_id, params in ((1, {"years": 5, "result": {"erased": 2, "due": 3}}), (2, {"cohort_id": 7})):
+                connection.execute(sa.text(
+                    "INSERT INTO job (id, kind, owner_id, title, params, status, done_items, attempts, created_at, "
+                    "queued_at) VALUES (:id, 'retention', 1, '削除', :params, 'cancelled', 2, 1, :at, :at)"),
+                    {"id": job_id, "params": json.dumps(params), "at": at})
+
+        def rows():
+            jobs = sa.table("job", sa.column("id"), sa.column("params", sa.JSON), sa.column("result", sa.JSON))
+            with db.engine.connect() as connection:
+                return [tuple(r) for r in connection.execute(sa.select(jobs.c.params, jobs.c.result).order_by(jobs.c.id))]
+
+        upgrade()
+        assert rows() == [({"years": 5}, {"erased": 2, "due": 3}), ({"cohort_id": 7}, None)]
+        downgrade(revision="c18a00000001")
+        with db.engine.connect() as connection:
+            params = [json.loads(p) if isinstance(p, str) else p
+                      for p in connection.execute(sa.text("SELECT params FROM job ORDER BY id")).scalars()]
+        assert params == [{"years": 5, "result": {"erased": 2, "due": 3}}, {"cohort_id": 7}]
+        upgrade()

@@ -65,7 +65,13 @@ def test_starting_the_web_app_leaves_heavy_libraries_unloaded_and_fills_the_cach
 
 
 def test_the_production_settings_preload_the_app_and_close_connections_before_fork():
-    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    import gc
+
+    try:
+        settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+        assert not gc.isenabled()  # no collections while the master loads the app (when_ready: on again)
+    finally:
+        gc.enable()
     assert settings["wsgi_app"] == "training.wsgi:app"
     assert settings["preload_app"] is True and settings["workers"] == 4
     assert "timeout" not in settings  # gunicorn's default 30 s: long work runs as jobs
@@ -83,3 +89,28 @@ def test_a_cached_file_not_signed_with_this_key_is_ignored(tmp_path):
     data[-1] ^= 1
     path.write_bytes(bytes(data))
     assert _read_disk(path, b"the-key") is None  # altered after writing: parsed again instead
+
+
+def test_the_content_cache_key_follows_every_file_and_the_code(tmp_path, monkeypatch):
+    from training.content import _disk_key, _fingerprint
+
+    fingerprint = _fingerprint(ROOT)
+    key = _disk_key(ROOT, fingerprint)
+    assert len(fingerprint) > 20 and _disk_key(ROOT, fingerprint) == key  # stable for the same files
+    (path, mtime, size), rest = fingerprint[0], fingerprint[1:]
+    assert _disk_key(ROOT, ((path, mtime + 1, size), *rest)) != key  # a content file rewritten
+    assert _disk_key(ROOT, ((path, mtime, size + 1), *rest)) != key  # or grown
+    assert _disk_key(ROOT, rest) != key  # or removed
+    # A module of the app changed (the parser, or a class the pickle refers to): a new key too.
+    # (A stand-in for the app's code folder, so that no real module is touched.)
+    import training.content as content_package
+
+    code = tmp_path / "code"
+    code.mkdir()
+    module = code / "model.py"
+    module.write_text("x = 1\n")
+    monkeypatch.setattr(content_package, "_CODE_ROOT", code)
+    before = _disk_key(ROOT, fingerprint)
+    stat = module.stat()
+    os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert _disk_key(ROOT, fingerprint) != before

@@ -4,8 +4,9 @@ result, and what to audit on download; a new kind is one module that calls :func
 
 A kind with ``file=False`` (sending reminders, a retention run) writes no file: its run
 function gets ``target=None``, may keep a small result in ``progress.result`` (a dict, stored
-in the job's ``params["result"]`` when the run ends, however it ends), and its ``summary(job)``
-says in Japanese what was done; the job page shows that instead of a download button.
+in the job's ``result`` column with each progress write and when the run ends, however it
+ends: what the last run did), and its ``summary(job)`` says in Japanese what was done; the job
+page shows that instead of a download button.
 """
 from __future__ import annotations
 

@@ -47,11 +47,14 @@ class Progress:
         self._engine, self._job_id, self._interval, self._delay = engine, job_id, interval, delay
         self._last = 0.0
         self.total: int | None = None
-        #: A kind without a file keeps what it did here (a small dict of JSON values); the
-        #: runner stores it in the job's ``params["result"]`` when the run ends, however it ends.
+        #: A kind without a file keeps what it did here (a small dict of JSON values); it is
+        #: written to the job's ``result`` column with each progress write (so a killed worker's
+        #: row says how far it got) and by the runner when the run ends, however it ends.
         self.result: dict | None = None
 
     def _write(self, **values) -> None:
+        if self.result is not None:
+            values["result"] = self.result
         with self._engine.begin() as connection:
             changed = connection.execute(update(Job).where(Job.id == self._job_id, Job.status == "running")
                                          .values(heartbeat_at=utcnow(), **values)).rowcount
@@ -119,14 +122,13 @@ def _discard(path: Path) -> None:
         log.warning("could not remove %s", path, exc_info=True)
 
 
-def _store_result(engine, job: Job, result: dict | None) -> None:
-    """Keep a no-file kind's result in ``params["result"]`` (whatever the job's status now: a
-    cancelled run's result says how far it got). The params are otherwise left as they were."""
-    params = {k: v for k, v in (job.params or {}).items() if k != "result"}
-    if result is not None:
-        params["result"] = result
+def _store_result(engine, job_id: int, result: dict | None) -> None:
+    """Keep a no-file kind's result in the job's ``result`` column, whatever the job's status
+    now (a cancelled run's result says how far it got). The params, its input, are not touched."""
+    if result is None:
+        return  # the run did nothing to report (the column was emptied when it started)
     with engine.begin() as connection:
-        connection.execute(update(Job).where(Job.id == job.id).values(params=params))
+        connection.execute(update(Job).where(Job.id == job_id).values(result=result))
 
 
 def execute(app: Flask, job_id: int) -> None:
@@ -136,7 +138,7 @@ def execute(app: Flask, job_id: int) -> None:
     engine = db.engine
     now = utcnow()
     if not _finish(engine, job_id, "queued", status="running", started_at=now, heartbeat_at=now,
-                   attempts=Job.attempts + 1, done_items=0, error=None, finished_at=None):
+                   attempts=Job.attempts + 1, done_items=0, error=None, finished_at=None, result=None):
         log.info("job %s: not queued any more (cancelled, or run by another worker); skipped", job_id)
         return
     job = db.session.get(Job, job_id)
@@ -162,7 +164,7 @@ def execute(app: Flask, job_id: int) -> None:
                     kind.run(job, None, progress)
                 finally:
                     db.session.rollback()
-                    _store_result(engine, job, progress.result)
+                    _store_result(engine, job_id, progress.result)
                 done_at = utcnow()
                 _finish(engine, job_id, "running", status="done", finished_at=done_at, heartbeat_at=done_at,
                         done_items=progress.total if progress.total is not None else Job.done_items)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from training.models.base import Base, JSONType, UTCDateTime, utcnow
@@ -26,6 +27,11 @@ class Job(Base):
     job wrote into the instance folder's ``jobs/`` directory, kept until ``expires_at``.
     ``heartbeat_at`` is renewed by the worker while it runs the job: a running job whose
     heartbeat is stale belongs to a worker that died, and is queued again (``attempts``).
+
+    ``params`` are the job's input (set when it is started, compared to find an identical job);
+    ``result`` is its output when it makes no file: what its last run did (reminders: sent and
+    failed; a retention run: erased of due), written by the worker with each progress step and
+    when the run ends, however it ends. None until a run has done something.
     """
 
     __tablename__ = "job"
@@ -49,6 +55,8 @@ class Job(Base):
     file_name: Mapped[str | None] = mapped_column(String(255))
     file_size: Mapped[int | None] = mapped_column(BigInteger)
     expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: SQL NULL when there is none (not a JSON ``null``), so ``result IS NULL`` means "no result".
+    result: Mapped[dict | None] = mapped_column(JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"))
 
     @property
     def status_label(self) -> str:
