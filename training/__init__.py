@@ -19,7 +19,7 @@ from training.audit import AUDIT_LABELS
 from training.auth import sessions
 from training.dates import format_date, format_datetime
 from training.models import AUDIENCES, ROLES
-from training.main.help_lines import lines_for
+from training.main.help_lines import lines_this_minute
 from training.routing import RULE_CLASS
 from training.templating import SHARED_TEMPLATE_CODE
 from training.navigation import items_for
@@ -134,7 +134,7 @@ def create_app(test_config: dict | None = None, *, commands: bool = True) -> Fla
             "nav_items": items_for(user, endpoints),
             "help_contacts": ward.contacts,
             # The lines for this person, in order, each open now or not: computed per request in JST.
-            "help_lines": lines_for(ward.contacts, _audience_of(user), moment),
+            "help_lines": lines_this_minute(ward.contacts, _audience_of(user), moment),
             # Admins: lines never verified by the ward, or verified more than 12 months ago.
             "contacts_needing_check": ward.needing_check(moment.date()) if is_admin else (),
             "help_checked_at": moment,

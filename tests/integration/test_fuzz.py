@@ -6,8 +6,10 @@ repeated keys where one value is expected, unknown ids — in each path segment,
 string and in the form fields (with a valid CSRF token, so the request reaches the handler),
 plus a JSON body of lists. Ids elsewhere in the URL are real rows the role may reach (its
 class, its attempt, a member's certificate), so handlers run past their access checks.
-Malformed ids in ``<int:…>`` segments are refused by the router before anything that depends
-on the role runs, so they are sent in one role's run per route (the first role it lets in).
+Malformed ids in ``<int:…>`` segments are refused by the router, and a NUL byte or a JSON body
+where a form is expected by the first request hook, before anything that depends on the role
+runs, so they are sent in one role's run per route (the first role it lets in). The job routes
+are fuzzed for a job of each kind's shape: the class ZIP and three jobs that leave no file.
 
 "Nothing written" is a checksum of every table, taken before and after each route's batch.
 Left out: the append-only logs whose rows record the attempts themselves (audit entries,
@@ -30,7 +32,7 @@ from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from tests.conftest import PASSWORD, AuthActions
 from tests.integration.test_access_matrix import MATRIX, PUBLIC, SAMPLE, SIGNED_IN, _routes, _url
@@ -39,7 +41,9 @@ from tests.support.learner import Learner, quiz_form, survey_form
 from training.content import load_checked
 from training.demo import simulate_learning
 from training.extensions import db
-from training.models import ApiToken, Assignment, Base, Certificate, Cohort, Job, QuizAttempt, RosterUpload, User, utcnow
+from training.jobs.runner import GENERIC_ERROR
+from training.models import (ApiToken, Assignment, Base, Certificate, Cohort, Job, QuizAttempt, Reminder, RosterUpload,
+                            User, utcnow)
 
 CONTENT = load_checked(Path(__file__).resolve().parents[2])
 COURSE = CONTENT.course(SAMPLE["<course_id>"])
@@ -75,6 +79,8 @@ UPLOADS = {
 }
 #: Form values no field of any form accepts: these must change no row, whatever the route.
 NEVER_STORED = {"nul", "long"}
+#: Values refused by the first request hook whoever asks (a NUL byte): sent in one role's run per route.
+ROLE_FREE_VALUES = {"nul"}
 
 #: Every query-string name any view reads (grep request.args / filters_from).
 QUERY_NAMES = ("page", "per_page", "q", "year", "action", "code", "course", "sort", "status", "next",
@@ -161,12 +167,21 @@ def _checksum(app) -> dict[str, str]:
             row = db.session.execute(text("SELECT " + ", ".join(parts))).one()
             digests = dict(zip((table.name for table in tables), row))
         else:
-            digests = {}
-            for table in tables:
-                rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
-                digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
+            # SQLite has no md5: it joins each table's rows, quoted, in key order, every table in
+            # one round trip, and the text is digested here (fetching rows through SQLAlchemy's
+            # result processing was most of the fuzz's sweep time on SQLite).
+            row = db.session.execute(text("SELECT " + ", ".join(_sqlite_table_text(table) for table in tables))).one()
+            digests = {table.name: hashlib.sha256((joined or "").encode()).hexdigest()
+                       for table, joined in zip(tables, row)}
         db.session.remove()
     return digests
+
+
+def _sqlite_table_text(table) -> str:
+    """An SQLite expression: every row of ``table`` as quoted values, in primary-key order."""
+    values = " || ',' || ".join(f'quote(t."{column.name}")' for column in table.columns)
+    order = ", ".join(f't."{column.name}"' for column in table.primary_key.columns)
+    return f"""(SELECT group_concat(r, '|') FROM (SELECT {values} AS r FROM "{table.name}" t ORDER BY {order}))"""
 
 
 def _changed(before: dict, after: dict) -> list[str]:
@@ -183,6 +198,11 @@ def _world(app, create_user_factory, who: str) -> dict[str, str]:
         create_user_factory(who, audience="counter_staff" if who == "trainee" else None, login_id=f"fuzz-{who}")
     if owner_login is None:
         _owner_id, owner_login = create_user_factory("instructor", audience=None, login_id="fuzz-owner")
+    # The makers of the no-file jobs: the role's own user where it may make them.
+    clerk_login = "fuzz-personnel" if who == "personnel" else create_user_factory(
+        "personnel", audience=None, login_id="fuzz-clerk")[1]
+    admin_login = "fuzz-admin" if who == "admin" else create_user_factory(
+        "admin", audience=None, login_id="fuzz-retention")[1]
     cohort_id = make_class(app, owner_login, name="ファズ用のクラス", member_ids=[member_id])
     with app.test_request_context():
         cohort = db.session.get(Cohort, cohort_id)
@@ -199,6 +219,8 @@ def _world(app, create_user_factory, who: str) -> dict[str, str]:
                   status="done", file_path="/nonexistent/fuzz.zip", file_name="fuzz.zip",
                   expires_at=utcnow() + dt.timedelta(days=7))
         db.session.add_all([assignment, upload, token, job])
+        db.session.flush()
+        jobs = {"certificate_zip": job.id, **_no_file_jobs(owner, clerk_login, admin_login, member_id, cohort_id)}
         db.session.commit()
         certificate = db.session.scalar(select(Certificate).where(Certificate.user_id == member_id))
         attempt_id = db.session.scalar(select(QuizAttempt.id).where(QuizAttempt.user_id == member_id).limit(1))
@@ -206,8 +228,61 @@ def _world(app, create_user_factory, who: str) -> dict[str, str]:
                 "<int:assignment_id>": str(assignment.id), "<int:upload_id>": str(upload.id),
                 "<int:token_id>": str(token.id), "<int:certificate_id>": str(certificate.id), "<int:job_id>": str(job.id),
                 "<int:attempt_id>": str(attempt_id), "<code>": certificate.verification_code,
-                "owner_login": owner_login, "who": who}
+                "owner_login": owner_login, "who": who, "jobs": {name: str(job_id) for name, job_id in jobs.items()}}
+        real["job_rows"] = {name: _row_values(db.session.get(Job, int(job_id))) for name, job_id in real["jobs"].items()}
     return real
+
+
+#: The jobs of kinds that leave no file (issue 18), beside the class ZIP: a class's reminders
+#: (done: one failed mail, listed under the summary), a department page's reminders
+#: (cancelled: one still pending, 「続きを実行する」 offered) and a retention run (failed).
+#: Who may open each one's page; the others get 404 (the access matrix's signed-in roles).
+JOB_VIEWERS = {"certificate_zip": {"admin", "instructor"}, "class_reminders": {"admin", "instructor"},
+               "records_reminders": {"admin", "personnel"}, "retention": {"admin"}}
+#: Jobs whose 「続きを実行する」 (retry) a viewer may press: the route's real click, whatever the
+#: body says, undone after its fuzz. For everyone else the retry is refused and changes nothing.
+RETRYABLE = {"records_reminders", "retention"}
+JOB_RULES_RETRY = "/jobs/<int:job_id>/retry"
+
+
+def _no_file_jobs(owner: User, clerk_login: str, admin_login: str, member_id: int, cohort_id: int) -> dict[str, int]:
+    """The three no-file jobs of the fuzz's world, with the reminder rows their pages count."""
+    clerk_id = db.session.scalar(select(User.id).where(User.login_id == clerk_login))
+    admin_id = db.session.scalar(select(User.id).where(User.login_id == admin_login))
+    now = utcnow()
+    month_ago = now - dt.timedelta(days=30)  # outside the 24-hour check of the reminder forms
+    finished = {"started_at": month_ago, "finished_at": month_ago, "queued_at": month_ago, "created_at": month_ago}
+    class_job = Job(kind="reminders", owner_id=owner.id, title="受講のお願いの送信", status="done", total_items=1,
+                    done_items=1, attempts=1, **finished,
+                    params={"scope": "class", "cohort_id": cohort_id, "target": COURSE.id,
+                            "batches": [["fuzz-class-batch", cohort_id, COURSE.id]]}, result={"sent": 0, "failed": 1})
+    records_job = Job(kind="reminders", owner_id=clerk_id, title="受講のお願いの送信", status="cancelled",
+                      total_items=1, done_items=0, attempts=1, **finished,
+                      params={"scope": "records", "year": 2026, "batches": [["fuzz-records-batch", cohort_id, COURSE.id]]},
+                      result={"sent": 0, "failed": 0})
+    retention_job = Job(kind="retention", owner_id=admin_id, title="保存期間を過ぎた個人情報の削除", status="failed",
+                        total_items=0, done_items=0, attempts=1, error=GENERIC_ERROR, **finished,
+                        params={"years": 5, "as_of": month_ago.isoformat()}, result={"erased": 0, "due": 0})
+    mail = {"cohort_id": cohort_id, "user_id": member_id, "email": "member@example.jp", "channel": "smtp",
+            "subject": "受講のお願い", "body": "期限までに受講してください。", "target_key": COURSE.id,
+            "created_at": month_ago}
+    db.session.add_all([class_job, records_job, retention_job,
+                        Reminder(batch_key="fuzz-class-batch", sent_by_id=owner.id, status="failed",
+                                 error="550 宛先が見つかりません", **mail),
+                        Reminder(batch_key="fuzz-records-batch", sent_by_id=clerk_id, status="pending", **mail)])
+    db.session.flush()
+    return {"class_reminders": class_job.id, "records_reminders": records_job.id, "retention": retention_job.id}
+
+
+def _row_values(job: Job) -> dict:
+    return {column.key: getattr(job, column.key) for column in Job.__table__.columns}
+
+
+def _restore_job(real: dict, name: str) -> None:
+    """The job row as the world made it (a retry pressed during the fuzz queued it again)."""
+    values = real["job_rows"][name]
+    db.session.execute(update(Job).where(Job.id == values["id"]).values(**values))
+    db.session.commit()
 
 
 def _set_archived(real: dict, archived: bool) -> None:
@@ -349,17 +424,29 @@ class Fuzzer:
             self.failures.append(f"{label}: rows changed in {changed}")
         return after
 
-    def route(self, method: str, rule: str, allowed: bool, before: dict, id_values: bool = True) -> dict:
+    def route(self, method: str, rule: str, allowed: bool, before: dict, role_free: bool = True,
+              path_variants: bool = True, acts: bool = False) -> dict:
         """Every hostile variant of one route, in two phases: the requests that must change no
         row, then one checksum; then the ones whose values may be valid text. Returns the
         checksum after both (the next route's ``before``): two table sweeps per route.
 
-        ``id_values``: whether this run sends the malformed ids (all but ``unknown``) in the
-        route's ``<int:…>`` segments. The router's IdConverter refuses those before any view,
-        login check or role check runs, so the answer cannot depend on who asks: they are sent
-        in one role's run per route (``_id_role``), not in all five."""
+        ``role_free``: whether this run sends the requests whose answer cannot depend on who
+        asks, so they are sent in one role's run per route (``_id_role``), not in all five:
+        - malformed ids (all but ``unknown``) in ``<int:…>`` segments: the router's IdConverter
+          refuses them before any view, login check or role check runs;
+        - a NUL byte anywhere (path, query, form) and a JSON body where a form is expected: the
+          first request hook (training/text_input.py) refuses them with 400, before the
+          session's user is loaded, CSRF is checked or any other hook or view runs.
+
+        ``path_variants``: whether to send the hostile path segments and unknown ids (False for
+        a second real row of the same route: they do not depend on which row the others name).
+        ``acts``: the route, with this row and role, is a button that acts whatever the body
+        holds (as BODY_IGNORED), so only no 5xx is asked of its form requests."""
+        ignored = acts or rule in BODY_IGNORED
         placeholders = PLACEHOLDER.findall(rule)
         path_values = PATH_VALUES if allowed else {k: PATH_VALUES[k] for k in ("huge", "nul")}
+        if not role_free:
+            path_values = {k: v for k, v in path_values.items() if k != "nul"}
         data = {"csrf_token": self.csrf_token} if method == "POST" else None
         url = _fill(rule, self.real)
         form_page = None
@@ -368,20 +455,22 @@ class Fuzzer:
             form_page = _page_fields(self.client, _form_page(rule, self.real), url)
             # One field at a time first: valid submissions are not yet held back by the rate
             # limits (/join counts only wrong codes) that the all-hostile requests run into.
-            self.one_field_at_a_time(rule, url, form_page, PER_FIELD[:1])
-        for placeholder in placeholders:
+            self.one_field_at_a_time(rule, url, form_page, PER_FIELD[:1], ignored)
+        for placeholder in placeholders if path_variants else ():
             for name, value in path_values.items():
-                if placeholder.startswith("<int:") and not id_values:
+                if placeholder.startswith("<int:") and not role_free:
                     continue
                 self.send(f"{method} {rule} {placeholder}={name}", method,
                           _fill(rule, self.real, (placeholder, value)), data=data)
-        if any(p.startswith("<int:") for p in placeholders):  # string ids in SAMPLE are real content
+        if path_variants and any(p.startswith("<int:") for p in placeholders):  # string ids in SAMPLE are real content
             self.send(f"{method} {rule} unknown ids", method, _url(rule, int(UNKNOWN)), data=data)
         if not allowed:
             return self.unchanged(f"{method} {rule} (path)", before)
         if method == "GET":
-            for name, value in VALUES.items():
-                self.send(f"GET {rule} ?all={name}", "GET", url, query_string={q: value for q in QUERY_NAMES})
+            for name in VALUES:
+                if name in ROLE_FREE_VALUES and not role_free:
+                    continue
+                self.send(f"GET {rule} ?all={name}", "GET", url, query_string=_ALL_QUERY[name])
             return self.unchanged(f"GET {rule} (path, query)", before)
         page_values, hidden_names, token, files = form_page
         token = token or self.csrf_token
@@ -389,19 +478,21 @@ class Fuzzer:
         fields = sorted(set(FORM_NAMES) | set(page_values))
         checked, unchecked = [], []
         for name in VALUES:
+            if name in ROLE_FREE_VALUES and not role_free:
+                continue
             for keep_hidden in ((False, True) if hidden else (False,)):  # without hidden fields: the same request
-                never_stored = name in NEVER_STORED and rule not in BODY_IGNORED
+                never_stored = name in NEVER_STORED and not ignored
                 if keep_hidden and rule in HIDDEN_ONLY:
                     never_stored = False  # with the page's own hidden values this is the real button
                 (checked if never_stored else unchecked).append((name, keep_hidden))
-        for label, body in JSON_BODIES.items():
+        for label, body in JSON_BODIES.items() if role_free else ():
             self.send(f"POST {rule} json {label}", "POST", url, headers={"X-CSRFToken": token},
                       data=body(fields), content_type="application/json")
         for name, keep_hidden in checked:
             self.all_fields(rule, url, fields, name, hidden if keep_hidden else None, token)
         self.unchanged(f"POST {rule} (path, one field long, all fields nul/long, json)", before)
         # Values that may be valid text: no 5xx is all that is asked.
-        self.one_field_at_a_time(rule, url, form_page, PER_FIELD[1:])
+        self.one_field_at_a_time(rule, url, form_page, PER_FIELD[1:], ignored)
         if files:
             self.uploads(rule, url, page_values, files, token)
         for name, keep_hidden in unchecked:
@@ -433,12 +524,12 @@ class Fuzzer:
             base.update({k: v if isinstance(v, list) else [v] for k, v in extra(self.real).items()})
         return base
 
-    def one_field_at_a_time(self, rule, url, form_page, value_names) -> None:
+    def one_field_at_a_time(self, rule, url, form_page, value_names, ignored) -> None:
         """A valid submission with one visible field hostile: the handler's own checks must catch it."""
         page_values, hidden_names, token, _files = form_page
         base = self.valid_form(rule, page_values)
         visible = sorted(name for name in base if name not in hidden_names)
-        if rule in BODY_IGNORED:
+        if ignored:
             return
         for name in value_names:
             for field in visible:
@@ -465,6 +556,11 @@ def _urlencoded(form: dict) -> bytes:
     return "&".join(pairs).encode("ascii")
 
 
+#: ``?all=<value>``: every query name holding one value, encoded once per run (the test client
+#: encoded the 17 names × 10,000 characters of ``?all=long`` again for every GET route).
+_ALL_QUERY = {name: _urlencoded({query: value for query in QUERY_NAMES}).decode("ascii") for name, value in VALUES.items()}
+
+
 #: The run that sends a route's malformed ids: the first role here the route lets in.
 ID_ROLE_ORDER = ("admin", "instructor", "personnel", "trainee", "anonymous")
 
@@ -483,8 +579,34 @@ def _allowed(who: str, rule_access) -> bool:
     return rule_access == SIGNED_IN or who in rule_access
 
 
+#: Certificate PDFs laid out in this run, by the digest of their HTML (see the fixture below).
+_PDFS: dict[bytes, bytes] = {}
+
+
+@pytest.fixture
+def pdf_laid_out_once(monkeypatch):
+    """WeasyPrint lays out each distinct certificate HTML once per run.
+
+    The certificate download and the class ZIP render the same member's certificate for every
+    query and form variant (about 0.5 s each, a sixth of the instructor's and admin's runs).
+    Every request still runs the route, its access check, the certificate's data and its HTML;
+    only the layout of an HTML already laid out, byte for byte, is taken from the first,
+    real, layout. The PDF itself is checked by the certificate tests."""
+    from training.certificates import pdf
+
+    real = pdf.write_pdf
+
+    def write_pdf(html_text: str) -> bytes:
+        key = hashlib.sha256(html_text.encode()).digest()
+        if key not in _PDFS:
+            _PDFS[key] = real(html_text)
+        return _PDFS[key]
+
+    monkeypatch.setattr(pdf, "write_pdf", write_pdf)
+
+
 @pytest.mark.parametrize("who", ("anonymous", "trainee", "instructor", "personnel", "admin"))
-def test_no_hostile_input_gives_a_5xx_or_changes_a_row(app, create_user_factory, who):
+def test_no_hostile_input_gives_a_5xx_or_changes_a_row(app, create_user_factory, pdf_laid_out_once, who):
     assert set(_routes(app)) <= MATRIX.keys(), "a route without a matrix row is not fuzzed"
     real = _world(app, create_user_factory, who)
     client = app.test_client()
@@ -509,7 +631,10 @@ def test_no_hostile_input_gives_a_5xx_or_changes_a_row(app, create_user_factory,
     for (method, rule), access in sorted(MATRIX.items()):
         if who != "anonymous" and (method, rule) in SESSION_ROUTES:
             continue
-        before = fuzzer.route(method, rule, _allowed(who, access), before, id_values=who == _id_role(access))
+        if "<int:job_id>" in rule:
+            before = _fuzz_each_job(app, fuzzer, method, rule, _allowed(who, access), before, who == _id_role(access))
+            continue
+        before = fuzzer.route(method, rule, _allowed(who, access), before, role_free=who == _id_role(access))
         if rule in UNDO_AFTER:
             with app.app_context():
                 UNDO_AFTER[rule](real)
@@ -519,6 +644,36 @@ def test_no_hostile_input_gives_a_5xx_or_changes_a_row(app, create_user_factory,
     elapsed = time.perf_counter() - started
     print(f"\nfuzz {who}: {fuzzer.requests} requests in {elapsed:.1f} s")
     assert fuzzer.failures == [], f"{who}: {len(fuzzer.failures)} failures:\n" + "\n".join(fuzzer.failures[:60])
+
+
+def _fuzz_each_job(app, fuzzer: Fuzzer, method: str, rule: str, allowed: bool, before: dict, role_free: bool) -> dict:
+    """A job route for each job of the world: the class ZIP and the three that leave no file.
+    The hostile paths go with the first only; each job's page and download are also checked to
+    open for exactly its viewers (JOB_VIEWERS), 404 for the other signed-in roles."""
+    real, who = fuzzer.real, fuzzer.who
+    for n, (name, job_id) in enumerate(real["jobs"].items()):
+        fuzzer.real = {**real, "<int:job_id>": job_id}
+        acts = rule == JOB_RULES_RETRY and name in RETRYABLE and who in JOB_VIEWERS[name]
+        try:
+            before = fuzzer.route(method, rule, allowed, before, role_free=role_free and n == 0,
+                                  path_variants=n == 0, acts=acts)
+        finally:
+            fuzzer.real = real
+        if acts:
+            with app.app_context():
+                _restore_job(real, name)
+            before = _checksum(app)
+        if rule in ("/jobs/<int:job_id>", "/jobs/<int:job_id>/download") and who != "anonymous":
+            response = fuzzer.client.get(_fill(rule, {"<int:job_id>": job_id}))
+            sees = who in JOB_VIEWERS[name]
+            if rule == "/jobs/<int:job_id>":
+                expected = 200 if sees else 404
+            else:  # the ZIP's file is not there (410); a no-file job's download leads to its page
+                expected = (410 if name == "certificate_zip" else 302) if sees else 404
+            if response.status_code != expected:
+                fuzzer.failures.append(f"GET {rule} ({name} job, {who}): HTTP {response.status_code}, expected {expected}")
+            response.close()
+    return before
 
 
 def _fuzz_api(app, fuzzer: Fuzzer) -> None:
@@ -543,3 +698,23 @@ def _fuzz_api(app, fuzzer: Fuzzer) -> None:
     changed = [t for t in _changed(before, after) if t != "api_token"]
     if changed:
         fuzzer.failures.append(f"GET /api/v1/completions: rows changed in {changed}")
+
+
+def test_the_table_digest_sees_an_insert_an_update_and_a_delete(app, create_user_factory):
+    """The sweep behind "nothing written": each change shows in its own table, and only there."""
+    user_id, _ = create_user_factory("trainee")
+    first = _checksum(app)
+    assert _checksum(app) == first  # the same rows, the same digest
+    with app.app_context():
+        token = ApiToken(name="確認", token_hash="e" * 64, prefix="chk")
+        db.session.add(token)
+        db.session.commit()
+        inserted = _checksum(app)
+        assert _changed(first, inserted) == ["api_token"]
+        db.session.get(User, user_id).email = ""  # NULL to an empty text: a change too
+        db.session.commit()
+        updated = _checksum(app)
+        assert _changed(inserted, updated) == ["user"]
+        db.session.delete(db.session.get(ApiToken, token.id))
+        db.session.commit()
+    assert _changed(updated, _checksum(app)) == ["api_token"]

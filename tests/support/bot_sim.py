@@ -52,13 +52,29 @@ def _answer(question, shown, policy):
     return {item.id: options[policy.pick([o.text for o in options])].id for item in items}
 
 
+#: The sittings drawn for a quiz and audience, shared by every bot (see quiz_pass_share).
+_SITTINGS: dict[tuple[str, str, int], list] = {}
+
+
+def sittings(quiz: model.Quiz, audience: str, runs: int = RUNS) -> list:
+    """``runs`` first sittings of ``quiz`` for ``audience``, drawn as the app draws them
+    (draw_layout, shown_questions), from a generator seeded by the quiz and audience; drawn
+    once per run of the tests. Every bot answers the same sittings: each bot's share is still
+    taken over ``runs`` independent draws, and the draws, most of the time of an expectation,
+    are made once instead of once per bot."""
+    key = (quiz.id, audience, runs)
+    if key not in _SITTINGS:
+        rng = random.Random(f"sittings:{quiz.id}:{audience}")
+        asked = quiz.for_audience(audience)
+        _SITTINGS[key] = [shown_questions(quiz, draw_layout(asked, rng)) for _ in range(runs)]
+    return _SITTINGS[key]
+
+
 def quiz_pass_share(quiz: model.Quiz, audience: str, policy, rng: random.Random, runs: int = RUNS) -> float:
-    """The share of first attempts the policy passes (percent), drawn as the app draws them."""
-    asked = quiz.for_audience(audience)
+    """The share of first attempts the policy passes (percent), over ``sittings`` (the seeded
+    bot's seeds come from ``rng``)."""
     passed = 0
-    for _ in range(runs):
-        layout = draw_layout(asked, rng)
-        shown = shown_questions(quiz, layout)
+    for shown in sittings(quiz, audience, runs):
         bot = _per_run(policy, rng)
         right = sum(is_correct(s.question, _answer(s.question, s, bot)) for s in shown)
         passed += 100 * right >= PASS_PERCENT * len(shown)

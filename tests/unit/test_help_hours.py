@@ -143,3 +143,24 @@ def test_checker_names_file_and_line_for_bad_contacts(tmp_path, old, new, expect
     row = changed.splitlines()[int(found[0].split(":")[1]) - 1]
     key = expected.split(":")[0].split(".")[-1].split("[")[0]
     assert f"{key}:" in row or "- id:" in row, (found[0], row)
+
+
+def test_the_layout_computes_the_lines_once_a_minute_with_the_same_answer():
+    from training.main.help_lines import lines_this_minute
+
+    def view(lines):
+        return [(x.contact.id, x.state, x.label) for x in lines]
+
+    # Every 12 min 1 s of a day, and the seconds around two openings (16:00, 15:00): the
+    # minute's answer is the moment's own.
+    moments = [at(WEEKDAY, 0) + dt.timedelta(seconds=721 * n) for n in range(120)]
+    moments += [at(WEEKDAY, 16) + dt.timedelta(seconds=s) for s in (-61, -1, 0, 1, 59)]
+    moments += [at(WEEKDAY, 15) + dt.timedelta(seconds=s) for s in (-1, 0)]
+    for audience in ("teachers", "high_school", None):
+        for moment in moments:
+            assert view(lines_this_minute(CONTENT.contacts, audience, moment)) == \
+                view(lines_for(CONTENT.contacts, audience, moment)), (audience, moment)
+    first = lines_this_minute(CONTENT.contacts, "teachers", at(WEEKDAY, 10) + dt.timedelta(seconds=5))
+    assert lines_this_minute(CONTENT.contacts, "teachers", at(WEEKDAY, 10) + dt.timedelta(seconds=50)) is first
+    assert view(lines_this_minute(CONTENT.contacts, "teachers", at(WEEKDAY, 15) - dt.timedelta(seconds=1))) != \
+        view(lines_this_minute(CONTENT.contacts, "teachers", at(WEEKDAY, 15)))  # hotline-line opens at 15:00

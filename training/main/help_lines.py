@@ -61,3 +61,28 @@ def lines_for(contacts: HelpContacts, audience: str | None, moment: dt.datetime)
             ordered.remove(first_open)
             ordered.insert(0, first_open)
     return ordered
+
+
+#: lines_for's answers of the last minutes, by (contacts, audience, minute). Every page's layout
+#: asks (the help panel), so most requests of a minute ask the same question.
+_BY_MINUTE: dict[tuple, tuple[HelpContacts, tuple[LineNow, ...]]] = {}
+_BY_MINUTE_MAX = 64
+
+
+def lines_this_minute(contacts: HelpContacts, audience: str | None, moment: dt.datetime) -> tuple[LineNow, ...]:
+    """``lines_for`` at ``moment``, computed once per minute for the same contacts and audience.
+
+    Opening rules are whole minutes (``HH:MM``; hours.py counts minutes after midnight) and a
+    window holds ``start <= moment < end``, so every moment of one minute gives the states,
+    labels and order of the minute's first second. The contacts are compared by identity (the
+    ward's edits make a new object), and kept with the answer so their id is never reused."""
+    minute = moment.replace(second=0, microsecond=0)
+    key = (id(contacts), audience, minute)
+    hit = _BY_MINUTE.get(key)
+    if hit is not None and hit[0] is contacts:
+        return hit[1]
+    lines = tuple(lines_for(contacts, audience, minute))
+    if len(_BY_MINUTE) >= _BY_MINUTE_MAX:
+        _BY_MINUTE.clear()
+    _BY_MINUTE[key] = (contacts, lines)
+    return lines
