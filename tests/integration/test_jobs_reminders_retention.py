@@ -16,7 +16,7 @@ from tests.integration.test_reminders import _class
 from tests.integration.test_reminders_retry import REFUSED, RefusingInbox
 from tests.support.classes import make_class
 from tests.support.learner import csrf
-from tests.support.smtp import loopback_smtp
+from tests.support.smtp import app_mail_to
 from training import site_settings
 from training.extensions import db
 from training.jobs import runner
@@ -35,8 +35,7 @@ def app_config(app_config, tmp_path, request):
 @pytest.fixture
 def smtp(app):
     inbox = RefusingInbox()
-    with loopback_smtp(inbox) as port:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="kenshu@example.jp")
+    with app_mail_to(app, inbox):
         yield inbox
 
 
@@ -143,8 +142,7 @@ def test_department_send_as_a_job_cancelled_between_messages_then_continued(app,
     form = {"csrf_token": csrf(page), "batch": BATCH.search(page).group(1), "year": "2026", "status": "overdue",
             "to": "listed"}
     inbox = CancellingInbox()
-    with loopback_smtp(inbox) as port:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="kenshu@example.jp")
+    with app_mail_to(app, inbox):
         job_id = _job_id(client.post("/records/unfinished", data=form))
         # Queued: cancelled before the worker takes it; the four rows wait, pending.
         _post(client, f"/jobs/{job_id}/cancel")

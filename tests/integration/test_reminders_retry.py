@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from tests.integration.test_reminders import _class
 from tests.support.learner import csrf
-from tests.support.smtp import Inbox, loopback_smtp
+from tests.support.smtp import Inbox, app_mail_to
 from training.extensions import db
 from training.models import AuditEntry, Reminder
 from training.teach import reminders as reminder_mail
@@ -38,8 +38,7 @@ class RefusingInbox(Inbox):
 def smtp(app):
     """A loopback SMTP server the app is configured to use; yields its inbox."""
     inbox = RefusingInbox()
-    with loopback_smtp(inbox) as port:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="kenshu@example.jp")
+    with app_mail_to(app, inbox):
         yield inbox
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from tests.conftest import AuthActions
 from tests.support.classes import make_class
 from tests.support.learner import csrf, survey_form
-from tests.support.smtp import Inbox, loopback_smtp
+from tests.support.smtp import Inbox, app_mail_to
 from training.content import load_checked
 from training.dates import JST
 from training.demo import simulate_learning
@@ -74,8 +74,7 @@ def school(app, create_user_factory):
 def test_a_student_asks_from_the_distress_check_once_and_the_teacher_is_mailed_once(app, school):
     inbox = Inbox()
     student = _client(app, school["student"])
-    with loopback_smtp(inbox) as port:
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="kenshu@example.jp")
+    with app_mail_to(app, inbox):
         page = student.get("/learn/high-school/survey/post").get_data(as_text=True)
         students = CONTENT.survey.for_audience("high_school")
         assert students.distress_text in page and CONTENT.survey.distress_text not in page  # their own wording

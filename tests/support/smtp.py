@@ -30,3 +30,11 @@ def loopback_smtp(handler):
         yield port
     finally:
         controller.stop()
+
+
+@contextmanager
+def app_mail_to(app, handler):
+    """Serve ``handler`` on loopback and point ``app``'s mail settings at it; yields the port."""
+    with loopback_smtp(handler) as port:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="kenshu@example.jp")
+        yield port
